@@ -1,0 +1,203 @@
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+use super::{BoxError, EtcdError, InvalidResponse};
+
+/// Why one attempt on one endpoint failed.
+///
+/// The variants separate what a retry may and may not do: [`AttemptFailure::Connect`] certainly never reached a
+/// server; the others may have.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AttemptFailure {
+    /// The connection could not be made (refused, DNS, TLS handshake): the request never left.
+    Connect(BoxError),
+    /// No response headers within the per-attempt header timeout; the request may have been applied.
+    HeaderTimeout(Duration),
+    /// The connection failed after the request may have been sent (reset, closed early).
+    Io(BoxError),
+    /// The member answered with a 5xx; etcd's own error body is kept when there was one
+    /// (300 "Raft Internal Error", 301 "During Leader Election", ...).
+    ServerError {
+        /// The HTTP status.
+        status: StatusCode,
+        /// etcd's error body, when the answer carried one.
+        etcd: Option<EtcdError>,
+    },
+    /// The member answered with something that is not an etcd response.
+    InvalidResponse(InvalidResponse),
+}
+
+impl AttemptFailure {
+    /// Whether the request certainly never reached a server, so that sending it elsewhere cannot apply it twice.
+    pub fn is_never_sent(&self) -> bool {
+        matches!(self, AttemptFailure::Connect(_))
+    }
+
+    /// Whether this failure is a per-attempt header timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, AttemptFailure::HeaderTimeout(_))
+    }
+}
+
+impl fmt::Display for AttemptFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AttemptFailure::Connect(e) => write!(f, "connection failed: {}", Chain(e.as_ref())),
+            AttemptFailure::HeaderTimeout(t) => write!(f, "no response headers within {t:?}"),
+            AttemptFailure::Io(e) => write!(f, "connection lost: {}", Chain(e.as_ref())),
+            AttemptFailure::ServerError { status, etcd: Some(etcd) } => write!(f, "server error {status}: {etcd}"),
+            AttemptFailure::ServerError { status, etcd: None } => write!(f, "server error {status}"),
+            AttemptFailure::InvalidResponse(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+/// A failure is a leaf of the `source()` chain: its `Display` already names the root cause ("connection refused"),
+/// which is what a line per endpoint needs; the underlying errors stay reachable through the variants.
+impl std::error::Error for AttemptFailure {}
+
+/// An error and its sources on one line, `outer: inner: root`.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// One endpoint's failure within a call: the endpoint and why.
+#[derive(Debug)]
+pub struct EndpointError {
+    endpoint: String,
+    failure: AttemptFailure,
+}
+
+impl EndpointError {
+    /// Pairs an endpoint with the failure met there.
+    pub fn new(endpoint: impl Into<String>, failure: AttemptFailure) -> Self {
+        EndpointError { endpoint: endpoint.into(), failure }
+    }
+
+    /// The endpoint, as configured (`http://10.0.0.1:2379`).
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// What went wrong there.
+    pub fn failure(&self) -> &AttemptFailure {
+        &self.failure
+    }
+}
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.endpoint, self.failure)
+    }
+}
+
+impl std::error::Error for EndpointError {}
+
+/// Every endpoint tried failed: each with its own cause, in the order tried.
+///
+/// `Display` gives one line per endpoint, so the whole error reads well in a log.
+#[derive(Debug)]
+pub struct ClusterError {
+    errors: Vec<EndpointError>,
+}
+
+impl ClusterError {
+    /// A cluster error from the failures met, in the order tried.
+    pub fn new(errors: Vec<EndpointError>) -> Self {
+        ClusterError { errors }
+    }
+
+    /// Each endpoint's failure, in the order tried.
+    pub fn errors(&self) -> &[EndpointError] {
+        &self.errors
+    }
+
+    /// Whether every failure was a header timeout.
+    pub fn is_timeout(&self) -> bool {
+        !self.errors.is_empty() && self.errors.iter().all(|e| e.failure.is_timeout())
+    }
+}
+
+impl fmt::Display for ClusterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.errors.len() {
+            0 => f.write_str("no endpoint could be tried"),
+            1 => write!(f, "the endpoint failed: {}", self.errors[0]),
+            n => {
+                write!(f, "all {n} endpoints failed:")?;
+                for e in &self.errors {
+                    write!(f, "\n  {e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// No `source()`: `Display` lists every endpoint with its root cause, and `errors()` gives each one.
+impl std::error::Error for ClusterError {}
+
+/// A write that may or may not have been applied: the request may have reached a member, and no answer came.
+///
+/// Replaying it could apply it twice (a second queue entry, a false "key exists"), so the client returns this
+/// instead; read the key to find out what happened.
+#[derive(Debug)]
+pub struct OutcomeUnknown {
+    endpoint: EndpointError,
+}
+
+impl OutcomeUnknown {
+    /// The endpoint the write went to, and what happened there.
+    pub fn new(endpoint: EndpointError) -> Self {
+        OutcomeUnknown { endpoint }
+    }
+
+    /// The endpoint that may have applied the write.
+    pub fn endpoint(&self) -> &str {
+        self.endpoint.endpoint()
+    }
+
+    /// What happened there.
+    pub fn failure(&self) -> &AttemptFailure {
+        self.endpoint.failure()
+    }
+}
+
+impl fmt::Display for OutcomeUnknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the write may or may not have been applied by {}: {}", self.endpoint.endpoint, self.endpoint.failure)
+    }
+}
+
+impl std::error::Error for OutcomeUnknown {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_lists_each_endpoint_on_its_own_line() {
+        let err = ClusterError::new(vec![
+            EndpointError::new("http://a:1", AttemptFailure::Connect("connection refused".into())),
+            EndpointError::new("http://b:2", AttemptFailure::HeaderTimeout(Duration::from_secs(1))),
+        ]);
+        assert_eq!(
+            err.to_string(),
+            "all 2 endpoints failed:\n  http://a:1: connection failed: connection refused\n  http://b:2: no response headers within 1s"
+        );
+        assert!(!err.is_timeout());
+    }
+}

@@ -1,0 +1,234 @@
+//! The one error type of the workspace, and the facts behind each of its kinds.
+
+mod cluster;
+mod etcd;
+mod invalid;
+
+use std::fmt;
+use std::time::Duration;
+
+pub use cluster::{AttemptFailure, ClusterError, EndpointError, OutcomeUnknown};
+pub(crate) use etcd::EtcdErrorBody;
+pub use etcd::{ErrorCode, EtcdError};
+pub use invalid::{InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind};
+
+/// The error type inside tower stacks: any error, sendable across threads.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything a call to etcd can end with, other than success.
+///
+/// Branch on the variant, or ask a question (`is_key_not_found()`, `is_timeout()`, ...). The kinds follow the
+/// Go client's error handling, made precise: etcd said no ([`Error::Etcd`]); no endpoint could answer
+/// ([`Error::Cluster`]); a write may have been applied but no answer came ([`Error::OutcomeUnknown`]); the answer
+/// was not etcd's ([`Error::InvalidResponse`]); the request was refused before sending ([`Error::InvalidRequest`]);
+/// the caller's deadline passed ([`Error::DeadlineExceeded`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// etcd answered with an error (key not found, compare failed, ...).
+    #[error(transparent)]
+    Etcd(#[from] EtcdError),
+    /// Every endpoint tried failed; each endpoint's cause is inside.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    /// A write may or may not have been applied; it was not replayed, so that it is never applied twice.
+    #[error(transparent)]
+    OutcomeUnknown(#[from] OutcomeUnknown),
+    /// The answer was not an etcd response (not JSON, empty, truncated, a server that is not etcd).
+    #[error(transparent)]
+    InvalidResponse(#[from] InvalidResponse),
+    /// The request was refused before anything was sent (a bad key, contradicting options, a bad endpoint).
+    #[error(transparent)]
+    InvalidRequest(#[from] InvalidRequest),
+    /// The caller's overall deadline for the call passed. A write may have been applied.
+    #[error(transparent)]
+    DeadlineExceeded(#[from] DeadlineExceeded),
+    /// A layer the user added around the call failed (a rate limiter, a load shedder, ...).
+    #[error("a layer around the call failed")]
+    Middleware(#[source] BoxError),
+}
+
+impl Error {
+    /// etcd's error code, when etcd answered with an error.
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.as_etcd().map(EtcdError::code)
+    }
+
+    /// etcd's error, when etcd answered with one.
+    pub fn as_etcd(&self) -> Option<&EtcdError> {
+        match self {
+            Error::Etcd(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The cluster error, when no endpoint could answer.
+    pub fn as_cluster(&self) -> Option<&ClusterError> {
+        match self {
+            Error::Cluster(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether etcd answered with an error.
+    pub fn is_etcd(&self) -> bool {
+        matches!(self, Error::Etcd(_))
+    }
+
+    /// Whether etcd said the key does not exist (code 100).
+    pub fn is_key_not_found(&self) -> bool {
+        self.code() == Some(ErrorCode::KEY_NOT_FOUND)
+    }
+
+    /// Whether a compare-and-swap or compare-and-delete condition failed (code 101).
+    pub fn is_test_failed(&self) -> bool {
+        self.code() == Some(ErrorCode::TEST_FAILED)
+    }
+
+    /// Whether the key already exists, so a create failed (code 105).
+    pub fn is_node_exist(&self) -> bool {
+        self.code() == Some(ErrorCode::NODE_EXIST)
+    }
+
+    /// Whether a file operation hit a directory (code 102).
+    pub fn is_not_file(&self) -> bool {
+        self.code() == Some(ErrorCode::NOT_FILE)
+    }
+
+    /// Whether a directory operation hit a file (code 104).
+    pub fn is_not_dir(&self) -> bool {
+        self.code() == Some(ErrorCode::NOT_DIR)
+    }
+
+    /// Whether a non-recursive delete hit a directory with children (code 108).
+    pub fn is_dir_not_empty(&self) -> bool {
+        self.code() == Some(ErrorCode::DIR_NOT_EMPTY)
+    }
+
+    /// Whether etcd no longer has the events a watch asked for (code 401).
+    pub fn is_event_index_cleared(&self) -> bool {
+        self.code() == Some(ErrorCode::EVENT_INDEX_CLEARED)
+    }
+
+    /// Whether etcd refused the request's credentials (code 110, or an auth failure).
+    pub fn is_unauthorized(&self) -> bool {
+        self.code() == Some(ErrorCode::UNAUTHORIZED)
+    }
+
+    /// Whether no endpoint could answer.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self, Error::Cluster(_))
+    }
+
+    /// Whether a write may or may not have been applied.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown(_))
+    }
+
+    /// Whether the answer was not an etcd response.
+    pub fn is_invalid_response(&self) -> bool {
+        matches!(self, Error::InvalidResponse(_))
+    }
+
+    /// Whether the request was refused before sending.
+    pub fn is_invalid_request(&self) -> bool {
+        matches!(self, Error::InvalidRequest(_))
+    }
+
+    /// Whether the caller's deadline passed.
+    pub fn is_deadline_exceeded(&self) -> bool {
+        matches!(self, Error::DeadlineExceeded(_))
+    }
+
+    /// Whether time ran out: the caller's deadline, every endpoint's header timeout, or an unknown outcome after
+    /// a header timeout.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::DeadlineExceeded(_) => true,
+            Error::Cluster(e) => e.is_timeout(),
+            Error::OutcomeUnknown(e) => e.failure().is_timeout(),
+            _ => false,
+        }
+    }
+
+    /// Records the endpoint that sent an invalid response; other kinds are returned unchanged.
+    #[must_use]
+    pub fn with_endpoint(self, endpoint: &str) -> Self {
+        match self {
+            Error::InvalidResponse(e) if e.endpoint().is_none() => Error::InvalidResponse(e.with_endpoint(endpoint)),
+            other => other,
+        }
+    }
+}
+
+/// The caller's overall deadline for a call passed, whatever the attempts had met.
+///
+/// A write may have been applied: the deadline can pass after the request reached a member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadlineExceeded {
+    budget: Duration,
+}
+
+impl DeadlineExceeded {
+    /// The deadline of a call whose budget was `budget`.
+    pub fn new(budget: Duration) -> Self {
+        DeadlineExceeded { budget }
+    }
+
+    /// The budget the call had.
+    pub fn budget(&self) -> Duration {
+        self.budget
+    }
+}
+
+impl fmt::Display for DeadlineExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "deadline of {:?} exceeded", self.budget)
+    }
+}
+
+impl std::error::Error for DeadlineExceeded {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_answer_for_their_own_kind_only() {
+        let not_found = Error::from(EtcdError::new(ErrorCode::KEY_NOT_FOUND, "Key not found", None, 1));
+        assert!(not_found.is_key_not_found() && not_found.is_etcd());
+        assert!(!not_found.is_node_exist() && !not_found.is_cluster() && !not_found.is_timeout());
+        assert_eq!(not_found.code(), Some(ErrorCode::KEY_NOT_FOUND));
+
+        let deadline = Error::from(DeadlineExceeded::new(Duration::from_secs(1)));
+        assert!(deadline.is_timeout() && deadline.is_deadline_exceeded());
+        assert_eq!(deadline.code(), None);
+
+        let cluster = Error::from(ClusterError::new(vec![EndpointError::new(
+            "http://a:1",
+            AttemptFailure::HeaderTimeout(Duration::from_secs(1)),
+        )]));
+        assert!(cluster.is_cluster() && cluster.is_timeout());
+    }
+
+    #[test]
+    fn display_names_the_root_cause_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("tcp connect error")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let outer: BoxError = Box::new(Outer(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused")));
+        let err =
+            Error::from(ClusterError::new(vec![EndpointError::new("http://a:1", AttemptFailure::Connect(outer))]));
+        assert_eq!(err.to_string(), "the endpoint failed: http://a:1: connection failed: tcp connect error: refused");
+        assert!(std::error::Error::source(&err).is_none(), "the text already holds the chain");
+    }
+}

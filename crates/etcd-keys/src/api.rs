@@ -1,0 +1,134 @@
+use std::sync::Arc;
+
+use etcd_core::{Error, InvalidResponse, InvalidResponseKind, Response, decode};
+use etcd_transport::{Client, Endpoint};
+
+use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
+use crate::request;
+
+/// etcd's v2 keys API over a [`Client`]: get, set, create, create in order, update, delete.
+///
+/// Cheap to clone. Every call returns a typed [`Response`] or an [`Error`]; calls with options take
+/// `Option<XxxOptions>`, `None` meaning the defaults.
+///
+/// # Examples
+/// ```no_run
+/// # async fn run() -> Result<(), etcd_keys::Error> {
+/// use std::time::Duration;
+/// use etcd_keys::{Client, KeysApi};
+///
+/// let client = Client::builder(["http://127.0.0.1:2379"])
+///     .header_timeout_per_request(Duration::from_secs(1))
+///     .build()?;
+/// let keys = KeysApi::new(client);
+/// keys.set("/foo", "bar", None).await?;
+/// let response = keys.get("/foo", None).await?;
+/// println!("{} = {}", response.node.key, response.node.value);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct KeysApi {
+    client: Client,
+    prefix: Arc<str>,
+}
+
+impl KeysApi {
+    /// The keys API of the cluster `client` talks to.
+    pub fn new(client: Client) -> Self {
+        KeysApi::with_prefix(client, "")
+    }
+
+    /// The keys API with every key under `prefix` (the Go client's `NewKeysAPIWithPrefix`): `get("a")` reads
+    /// `<prefix>/a`. The keys in responses are etcd's full keys, prefix included.
+    pub fn with_prefix(client: Client, prefix: impl Into<String>) -> Self {
+        KeysApi { client, prefix: prefix.into().into() }
+    }
+
+    /// The client this API sends through.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The prefix put before every key; empty by default.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Reads a key, or a directory's children (the whole tree with
+    /// [`with_recursive`](GetOptions::with_recursive)).
+    ///
+    /// # Errors
+    /// [`Error::is_key_not_found`] when there is no such key; the transport's errors otherwise.
+    pub async fn get(&self, key: &str, options: Option<GetOptions>) -> Result<Response, Error> {
+        let request = request::get(&self.prefix, key, &options.unwrap_or_default())?;
+        self.call(request).await
+    }
+
+    /// Writes a key (or a directory, [`with_dir`](SetOptions::with_dir)), with the conditions and TTL of
+    /// `options`.
+    ///
+    /// # Errors
+    /// [`Error::is_test_failed`] when a compare failed, [`Error::is_node_exist`] or
+    /// [`Error::is_key_not_found`] when a `prev_exist` condition failed, [`Error::InvalidRequest`] for options
+    /// that contradict each other; the transport's errors otherwise.
+    pub async fn set(&self, key: &str, value: &str, options: Option<SetOptions>) -> Result<Response, Error> {
+        let request = request::set(&self.prefix, key, value, &options.unwrap_or_default())?;
+        self.call(request).await
+    }
+
+    /// Creates a key that must not exist yet.
+    ///
+    /// # Errors
+    /// [`Error::is_node_exist`] when it exists. Never replayed after an unknown outcome:
+    /// [`Error::is_outcome_unknown`] says the key may have been created.
+    pub async fn create(&self, key: &str, value: &str) -> Result<Response, Error> {
+        self.set(key, value, Some(SetOptions::new().with_prev_exist(PrevExist::NotExists))).await
+    }
+
+    /// Creates a key with a unique, increasing name under the directory `dir` (a queue entry); the response's
+    /// node has the new key.
+    ///
+    /// # Errors
+    /// [`Error::is_not_dir`] when `dir` is a key. Never replayed after an unknown outcome, so a queue never gets
+    /// a duplicate entry from the client.
+    pub async fn create_in_order(
+        &self,
+        dir: &str,
+        value: &str,
+        options: Option<CreateInOrderOptions>,
+    ) -> Result<Response, Error> {
+        let request = request::create_in_order(&self.prefix, dir, value, &options.unwrap_or_default())?;
+        self.call(request).await
+    }
+
+    /// Updates a key that must exist.
+    ///
+    /// # Errors
+    /// [`Error::is_key_not_found`] when it does not exist.
+    pub async fn update(&self, key: &str, value: &str) -> Result<Response, Error> {
+        self.set(key, value, Some(SetOptions::new().with_prev_exist(PrevExist::Exists))).await
+    }
+
+    /// Deletes a key, or a directory with [`with_dir`](DeleteOptions::with_dir) or
+    /// [`with_recursive`](DeleteOptions::with_recursive), with the conditions of `options`.
+    ///
+    /// # Errors
+    /// [`Error::is_key_not_found`], [`Error::is_test_failed`], [`Error::is_dir_not_empty`], ...
+    pub async fn delete(&self, key: &str, options: Option<DeleteOptions>) -> Result<Response, Error> {
+        let request = request::delete(&self.prefix, key, &options.unwrap_or_default())?;
+        self.call(request).await
+    }
+
+    async fn call(&self, request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
+        let (parts, body) = self.client.send(request).await?.into_parts();
+        let endpoint = parts.extensions.get::<Endpoint>();
+        let with_endpoint = |error: Error| match endpoint {
+            Some(endpoint) => error.with_endpoint(endpoint.as_str()),
+            None => error,
+        };
+        let bytes = body.bytes().await.map_err(|e| {
+            with_endpoint(InvalidResponse::new(InvalidResponseKind::Body, parts.status, b"").with_source(e).into())
+        })?;
+        decode::response(parts.status, &parts.headers, &bytes).map_err(with_endpoint)
+    }
+}

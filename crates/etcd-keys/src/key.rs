@@ -1,0 +1,85 @@
+//! Keys to URL paths, byte for byte.
+//!
+//! A key is split on `/`; empty segments are dropped (etcd stores `/a//b` as `/a/b` anyway), and every byte a
+//! path segment cannot carry as it is gets percent-encoded, so that `?`, `#`, `%`, `+`, spaces and non-ASCII
+//! text reach etcd unchanged. A `.` or `..` segment is refused: the server's HTTP router would resolve it and
+//! answer for another key (the Go client even sends `../../etc` outside `/v2/keys`).
+
+use etcd_core::{InvalidRequest, InvalidRequestKind};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// Everything but RFC 3986's unreserved characters is encoded; that is always safe in a path.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// The keys API's root.
+const KEYS_ROOT: &str = "/v2/keys";
+
+/// Appends the encoded path of `prefix` + `/` + `key` under `/v2/keys` to `out`.
+pub(crate) fn push_key_path(out: &mut String, prefix: &str, key: &str) -> Result<(), InvalidRequest> {
+    out.push_str(KEYS_ROOT);
+    let start = out.len();
+    for segment in prefix.split('/').chain(key.split('/')) {
+        match segment {
+            "" => {}
+            "." | ".." => {
+                return Err(InvalidRequest::new(
+                    InvalidRequestKind::Key,
+                    format!(
+                        "{:?} has a {segment:?} segment, which the server would resolve to another key",
+                        join(prefix, key)
+                    ),
+                ));
+            }
+            _ => {
+                out.push('/');
+                out.extend(utf8_percent_encode(segment, SEGMENT));
+            }
+        }
+    }
+    if out.len() == start {
+        out.push('/');
+    }
+    Ok(())
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() { key.to_owned() } else { format!("{prefix}/{key}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(prefix: &str, key: &str) -> Result<String, InvalidRequest> {
+        let mut out = String::new();
+        push_key_path(&mut out, prefix, key).map(|()| out)
+    }
+
+    #[test]
+    fn encodes_what_a_path_cannot_carry_and_keeps_slashes() {
+        assert_eq!(path("", "/foo").unwrap(), "/v2/keys/foo");
+        assert_eq!(path("", "foo/bar").unwrap(), "/v2/keys/foo/bar");
+        assert_eq!(path("", "a b?c#d%e+f&g=h;i").unwrap(), "/v2/keys/a%20b%3Fc%23d%25e%2Bf%26g%3Dh%3Bi");
+        assert_eq!(path("", "/ключ/🔑").unwrap(), "/v2/keys/%D0%BA%D0%BB%D1%8E%D1%87/%F0%9F%94%91");
+        assert_eq!(path("", "a-b_c.d~e...f").unwrap(), "/v2/keys/a-b_c.d~e...f");
+        assert_eq!(path("", "/a//b/").unwrap(), "/v2/keys/a/b");
+    }
+
+    #[test]
+    fn the_root_and_the_prefix() {
+        assert_eq!(path("", "").unwrap(), "/v2/keys/");
+        assert_eq!(path("", "/").unwrap(), "/v2/keys/");
+        assert_eq!(path("/app", "conf").unwrap(), "/v2/keys/app/conf");
+        assert_eq!(path("app/", "/conf").unwrap(), "/v2/keys/app/conf");
+        assert_eq!(path("/app", "").unwrap(), "/v2/keys/app");
+    }
+
+    #[test]
+    fn dot_segments_are_refused_with_the_key_named() {
+        for (prefix, key) in [("", "../../etc"), ("", "/a/./b"), ("", "."), ("/app/..", "x"), ("", "a/..")] {
+            let err = path(prefix, key).unwrap_err();
+            assert_eq!(err.kind(), InvalidRequestKind::Key);
+            assert!(err.reason().contains("segment"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Each keys call as the exact HTTP request etcd's v2 API expects: method, path, query, form.
+
+use bytes::Bytes;
+use etcd_core::InvalidRequest;
+use etcd_transport::Idempotency;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{Method, Request};
+
+use crate::key::push_key_path;
+use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions, ttl_seconds};
+
+const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+
+/// A request under construction: the path with its query, and an optional form body.
+struct Builder {
+    uri: String,
+    query_len: usize,
+    form: Option<form_urlencoded::Serializer<'static, String>>,
+}
+
+impl Builder {
+    fn new(prefix: &str, key: &str) -> Result<Builder, InvalidRequest> {
+        let mut uri = String::with_capacity(16 + prefix.len() + key.len());
+        push_key_path(&mut uri, prefix, key)?;
+        Ok(Builder { uri, query_len: 0, form: None })
+    }
+
+    fn query(&mut self, name: &str, value: &str) -> &mut Self {
+        self.uri.push(if self.query_len == 0 { '?' } else { '&' });
+        self.query_len += 1;
+        self.uri.extend(form_urlencoded::byte_serialize(name.as_bytes()));
+        self.uri.push('=');
+        self.uri.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+        self
+    }
+
+    fn query_flag(&mut self, name: &str, on: bool) -> &mut Self {
+        if on {
+            self.query(name, "true");
+        }
+        self
+    }
+
+    fn form(&mut self, name: &str, value: &str) -> &mut Self {
+        self.form.get_or_insert_with(|| form_urlencoded::Serializer::new(String::new())).append_pair(name, value);
+        self
+    }
+
+    fn build(self, method: Method, idempotency: Idempotency) -> Request<Bytes> {
+        let body = self.form.map(|mut form| Bytes::from(form.finish())).unwrap_or_default();
+        let mut request = Request::builder().method(method).uri(self.uri);
+        if !body.is_empty() {
+            request = request.header(CONTENT_TYPE, FORM);
+        }
+        let mut request = request.body(body).expect("a percent-encoded path and query is always a valid URI");
+        request.extensions_mut().insert(idempotency);
+        request
+    }
+}
+
+pub(crate) fn get(prefix: &str, key: &str, options: &GetOptions) -> Result<Request<Bytes>, InvalidRequest> {
+    let mut b = Builder::new(prefix, key)?;
+    b.query_flag("recursive", options.recursive)
+        .query_flag("sorted", options.sort)
+        .query_flag("quorum", options.quorum);
+    Ok(b.build(Method::GET, Idempotency::Read))
+}
+
+pub(crate) fn set(
+    prefix: &str,
+    key: &str,
+    value: &str,
+    options: &SetOptions,
+) -> Result<Request<Bytes>, InvalidRequest> {
+    options.check(value)?;
+    let mut b = Builder::new(prefix, key)?;
+    if options.dir {
+        b.query_flag("dir", true);
+    } else if !options.refresh {
+        b.form("value", value);
+    }
+    if let Some(prev_value) = &options.prev_value {
+        b.query("prevValue", prev_value);
+    }
+    if let Some(prev_index) = options.prev_index {
+        b.query("prevIndex", &prev_index.to_string());
+    }
+    let prev_exist = match (options.prev_exist, options.remove_ttl) {
+        (PrevExist::Ignore, false) => None,
+        (PrevExist::Exists, _) | (PrevExist::Ignore, true) => Some("true"),
+        (PrevExist::NotExists, _) => Some("false"),
+    };
+    if let Some(prev_exist) = prev_exist {
+        b.query("prevExist", prev_exist);
+    }
+    b.query_flag("noValueOnSuccess", options.no_value_on_success);
+    if let Some(ttl) = options.ttl {
+        b.form("ttl", &ttl_seconds(ttl)?.to_string());
+    } else if options.remove_ttl {
+        b.form("ttl", "");
+    }
+    if options.refresh {
+        b.form("refresh", "true");
+    }
+    let idempotency =
+        if options.is_idempotent() { Idempotency::IdempotentWrite } else { Idempotency::NonIdempotentWrite };
+    Ok(b.build(Method::PUT, idempotency))
+}
+
+pub(crate) fn create_in_order(
+    prefix: &str,
+    dir: &str,
+    value: &str,
+    options: &CreateInOrderOptions,
+) -> Result<Request<Bytes>, InvalidRequest> {
+    options.check()?;
+    let mut b = Builder::new(prefix, dir)?;
+    b.form("value", value);
+    if let Some(ttl) = options.ttl {
+        b.form("ttl", &ttl_seconds(ttl)?.to_string());
+    }
+    Ok(b.build(Method::POST, Idempotency::NonIdempotentWrite))
+}
+
+pub(crate) fn delete(prefix: &str, key: &str, options: &DeleteOptions) -> Result<Request<Bytes>, InvalidRequest> {
+    options.check()?;
+    let mut b = Builder::new(prefix, key)?;
+    if let Some(prev_value) = &options.prev_value {
+        b.query("prevValue", prev_value);
+    }
+    if let Some(prev_index) = options.prev_index {
+        b.query("prevIndex", &prev_index.to_string());
+    }
+    b.query_flag("recursive", options.recursive).query_flag("dir", options.dir);
+    Ok(b.build(Method::DELETE, Idempotency::NonIdempotentWrite))
+}

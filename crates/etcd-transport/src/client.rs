@@ -1,0 +1,108 @@
+use std::sync::Arc;
+
+use bytes::Bytes;
+use etcd_core::{BoxError, ClusterError, DeadlineExceeded, Error, OutcomeUnknown};
+use http::{Request, Response};
+use tower::ServiceExt;
+
+use crate::transport::{BoxedService, boxed};
+use crate::{Body, Config, EndpointSet, Transport};
+
+/// A handle to an etcd cluster: a boxed tower service plus the endpoints it sends to. Cheap to clone; every
+/// clone shares the connection pool and the pinned endpoint.
+///
+/// Build one with [`Client::builder`] (endpoints, timeouts, credentials, layers), or wrap any service with
+/// [`Client::new`] to replace the whole stack, a mock in tests for instance. The API crates (`etcd-keys`, ...)
+/// turn calls into requests whose URI is a path and query relative to the endpoint, and send them with
+/// [`Client::send`].
+///
+/// # Examples
+/// ```no_run
+/// # async fn run() -> Result<(), etcd_core::Error> {
+/// use std::time::Duration;
+/// let client = etcd_transport::Client::builder(["http://127.0.0.1:2379"])
+///     .header_timeout_per_request(Duration::from_secs(1))
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    service: BoxedService,
+    endpoints: Option<Arc<EndpointSet>>,
+}
+
+impl Client {
+    /// A configuration to build a client for these endpoints; see [`Config`].
+    pub fn builder<I, S>(endpoints: I) -> Config
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Config::new(endpoints)
+    }
+
+    /// A client over any service: the service receives every request as the API crates build it (a relative
+    /// URI, a `Bytes` body) and answers with a response. Nothing else is added: no endpoints, no timeouts.
+    ///
+    /// Errors the service returns are given to the caller as [`Error::Middleware`], unless they already are an
+    /// [`Error`] (or one of its kinds), as the stack's own layers produce.
+    ///
+    /// # Examples
+    /// ```
+    /// use etcd_transport::{Body, Client};
+    /// use tower::service_fn;
+    /// let client = Client::new(service_fn(|request: http::Request<bytes::Bytes>| async move {
+    ///     assert_eq!(request.uri().path(), "/v2/keys/foo");
+    ///     Ok::<_, std::convert::Infallible>(http::Response::new(Body::from("{}")))
+    /// }));
+    /// ```
+    pub fn new<S: Transport>(service: S) -> Client {
+        Client { service: boxed(service), endpoints: None }
+    }
+
+    pub(crate) fn from_parts(service: BoxedService, endpoints: Arc<EndpointSet>) -> Client {
+        Client { service, endpoints: Some(endpoints) }
+    }
+
+    /// The endpoints this client sends to and its pin; `None` for a client made with [`Client::new`].
+    pub fn endpoints(&self) -> Option<&Arc<EndpointSet>> {
+        self.endpoints.as_ref()
+    }
+
+    /// Sends a request through the stack and returns the response, whatever its status; the body is not read.
+    ///
+    /// # Errors
+    /// [`Error::Cluster`] when no endpoint answered, [`Error::OutcomeUnknown`] when a write may have been applied
+    /// without an answer, [`Error::Middleware`] when a layer of yours failed.
+    pub async fn send(&self, request: Request<Bytes>) -> Result<Response<Body>, Error> {
+        self.service.clone().oneshot(request).await.map_err(into_error)
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoints", &self.endpoints.as_ref().map(|set| set.endpoints()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The client's edge: the stack's errors are `BoxError`s; the caller gets an [`Error`].
+fn into_error(error: BoxError) -> Error {
+    let error = match error.downcast::<Error>() {
+        Ok(error) => return *error,
+        Err(other) => other,
+    };
+    let error = match error.downcast::<ClusterError>() {
+        Ok(error) => return Error::Cluster(*error),
+        Err(other) => other,
+    };
+    let error = match error.downcast::<OutcomeUnknown>() {
+        Ok(error) => return Error::OutcomeUnknown(*error),
+        Err(other) => other,
+    };
+    match error.downcast::<DeadlineExceeded>() {
+        Ok(error) => Error::DeadlineExceeded(*error),
+        Err(other) => Error::Middleware(other),
+    }
+}

@@ -1,0 +1,84 @@
+//! The seam between the client and the network: any tower [`Service`] from `http::Request<Bytes>` to
+//! `http::Response<Body>`.
+
+mod hyper;
+
+use std::fmt;
+
+use bytes::Bytes;
+use etcd_core::BoxError;
+use http::{Request, Response};
+use tower::Service;
+use tower::util::BoxCloneSyncService;
+
+pub use self::hyper::HyperTransport;
+use crate::Body;
+
+/// A boxed, cloneable service over the client's request and response types; what every layer of the stack
+/// wraps and returns.
+pub type BoxedService = BoxCloneSyncService<Request<Bytes>, Response<Body>, BoxError>;
+
+/// What the client sends requests through: a tower [`Service`] over `http` types, cheap to clone and shareable.
+///
+/// Implemented for every service that fits, so a `tower::service_fn`, a `tower_test::mock` handle, or a stack of
+/// your own is a `Transport` as it is. [`HyperTransport`] is the default. Requests reaching a transport have
+/// absolute URIs; the failover layer above it chose the endpoint.
+///
+/// A transport should wrap an error in [`ConnectError`] when it knows the request never left (the connection
+/// could not be made), so that the client may send it to another member whatever the request is. Any other
+/// error is taken to mean the request may have been applied.
+pub trait Transport:
+    Service<Request<Bytes>, Response = Response<Body>, Error: Into<BoxError>, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Transport for T where
+    T: Service<Request<Bytes>, Response = Response<Body>, Error: Into<BoxError>, Future: Send + 'static>
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Boxes any transport or stack into a [`BoxedService`].
+pub(crate) fn boxed<T: Transport>(transport: T) -> BoxedService {
+    BoxCloneSyncService::new(tower::ServiceExt::map_err(transport, Into::into))
+}
+
+/// A transport's error that says the request never left this client (refused, DNS failure, TLS handshake).
+///
+/// The failover layer may send such a request to the next endpoint, whatever the request is: it cannot have
+/// been applied.
+#[derive(Debug)]
+pub struct ConnectError {
+    source: BoxError,
+}
+
+impl ConnectError {
+    /// Marks `source` as a failure to connect.
+    pub fn new(source: impl Into<BoxError>) -> Self {
+        ConnectError { source: source.into() }
+    }
+
+    /// Takes the underlying error back.
+    pub fn into_inner(self) -> BoxError {
+        self.source
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.source, f)
+    }
+}
+
+impl std::error::Error for ConnectError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.source()
+    }
+}

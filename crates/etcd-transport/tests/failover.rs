@@ -1,0 +1,167 @@
+//! Failover decisions through a scripted transport: which failures move a call to the next endpoint, which end
+//! it with "outcome unknown", where the pin goes, what the cluster error says.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use etcd_core::{AttemptFailure, Error};
+use etcd_transport::{Body, Client, ConnectError, Endpoint, Idempotency};
+use http::{Request, Response};
+
+#[derive(Clone, Copy)]
+enum Behaviour {
+    Answer,
+    Refuse,
+    Reset,
+    Hang,
+}
+
+/// A client over endpoints `http://a:1`, `http://b:2`, ... whose transport behaves per host as scripted, and
+/// the list of hosts each request reached.
+fn scripted(script: &[(&str, Behaviour)]) -> (Client, Arc<Mutex<Vec<String>>>) {
+    let behaviours: HashMap<String, Behaviour> = script.iter().map(|(h, b)| (h.to_string(), *b)).collect();
+    let endpoints: Vec<String> = script.iter().enumerate().map(|(i, (h, _))| format!("http://{h}:{}", i + 1)).collect();
+    let reached = Arc::new(Mutex::new(Vec::new()));
+    let log = reached.clone();
+    let transport = tower::service_fn(move |request: Request<Bytes>| {
+        let host = request.uri().host().unwrap().to_owned();
+        log.lock().unwrap().push(host.clone());
+        let behaviour = behaviours[&host];
+        async move {
+            match behaviour {
+                Behaviour::Answer => Ok(Response::new(Body::from(host))),
+                Behaviour::Refuse => Err(ConnectError::new("connection refused").into()),
+                Behaviour::Reset => Err::<_, etcd_core::BoxError>("connection reset by peer".into()),
+                Behaviour::Hang => std::future::pending().await,
+            }
+        }
+    });
+    let client = Client::builder(endpoints)
+        .transport(transport)
+        .header_timeout_per_request(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    (client, reached)
+}
+
+fn request(idempotency: Idempotency) -> Request<Bytes> {
+    let mut request = Request::builder().uri("/v2/keys/k").body(Bytes::new()).unwrap();
+    request.extensions_mut().insert(idempotency);
+    request
+}
+
+async fn answered_by(client: &Client, idempotency: Idempotency) -> Result<String, Error> {
+    let response = client.send(request(idempotency)).await?;
+    let endpoint = response.extensions().get::<Endpoint>().unwrap().clone();
+    let body = response.into_body().bytes().await.unwrap();
+    assert_eq!(endpoint.as_str().split("://").nth(1).unwrap().split(':').next().unwrap(), body);
+    Ok(String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn a_refused_connection_moves_any_request_on_and_the_pin_follows() {
+    let (client, reached) = scripted(&[("a", Behaviour::Refuse), ("b", Behaviour::Answer), ("c", Behaviour::Answer)]);
+    assert_eq!(answered_by(&client, Idempotency::NonIdempotentWrite).await.unwrap(), "b");
+    assert_eq!(client.endpoints().unwrap().pinned().as_str(), "http://b:2");
+    // The next call starts at the pin: "a" is not tried again.
+    assert_eq!(answered_by(&client, Idempotency::Read).await.unwrap(), "b");
+    assert_eq!(*reached.lock().unwrap(), ["a", "b", "b"]);
+}
+
+#[tokio::test]
+async fn a_lost_connection_moves_reads_and_idempotent_writes_on() {
+    for idempotency in [Idempotency::Read, Idempotency::IdempotentWrite] {
+        let (client, _) = scripted(&[("a", Behaviour::Reset), ("b", Behaviour::Answer)]);
+        assert_eq!(answered_by(&client, idempotency).await.unwrap(), "b");
+    }
+}
+
+#[tokio::test]
+async fn a_write_that_may_have_been_applied_is_never_replayed() {
+    let (client, reached) = scripted(&[("a", Behaviour::Reset), ("b", Behaviour::Answer)]);
+    let error = answered_by(&client, Idempotency::NonIdempotentWrite).await.unwrap_err();
+    let Error::OutcomeUnknown(unknown) = &error else { panic!("{error}") };
+    assert_eq!(unknown.endpoint(), "http://a:1");
+    assert!(matches!(unknown.failure(), AttemptFailure::Io(_)));
+    assert!(error.to_string().contains("may or may not have been applied"), "{error}");
+    assert_eq!(*reached.lock().unwrap(), ["a"], "b never saw the write");
+
+    // A request without an Idempotency extension is treated the same way.
+    let (client, reached) = scripted(&[("a", Behaviour::Reset), ("b", Behaviour::Answer)]);
+    let bare = Request::builder().uri("/v2/keys/k").body(Bytes::new()).unwrap();
+    assert!(client.send(bare).await.unwrap_err().is_outcome_unknown());
+    assert_eq!(*reached.lock().unwrap(), ["a"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_header_timeout_on_a_write_is_an_unknown_outcome_and_on_a_read_moves_on() {
+    let (client, _) = scripted(&[("a", Behaviour::Hang), ("b", Behaviour::Answer)]);
+    let error = answered_by(&client, Idempotency::NonIdempotentWrite).await.unwrap_err();
+    assert!(error.is_outcome_unknown() && error.is_timeout(), "{error}");
+    assert_eq!(answered_by(&client, Idempotency::Read).await.unwrap(), "b");
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_every_endpoint_fails_the_cluster_error_lists_each_in_order() {
+    let (client, reached) = scripted(&[("a", Behaviour::Refuse), ("b", Behaviour::Hang), ("c", Behaviour::Reset)]);
+    let error = answered_by(&client, Idempotency::Read).await.unwrap_err();
+    let cluster = error.as_cluster().unwrap_or_else(|| panic!("{error}"));
+    let endpoints: Vec<&str> = cluster.errors().iter().map(|e| e.endpoint()).collect();
+    assert_eq!(endpoints, ["http://a:1", "http://b:2", "http://c:3"]);
+    assert!(matches!(cluster.errors()[0].failure(), AttemptFailure::Connect(_)));
+    assert!(matches!(cluster.errors()[1].failure(), AttemptFailure::HeaderTimeout(d) if *d == Duration::from_secs(1)));
+    assert!(matches!(cluster.errors()[2].failure(), AttemptFailure::Io(_)));
+    assert_eq!(
+        error.to_string(),
+        "all 3 endpoints failed:\n  http://a:1: connection failed: connection refused\n  \
+         http://b:2: no response headers within 1s\n  http://c:3: connection lost: connection reset by peer"
+    );
+    assert_eq!(*reached.lock().unwrap(), ["a", "b", "c"], "each endpoint once");
+}
+
+#[tokio::test]
+async fn bad_endpoints_are_refused_when_the_client_is_built() {
+    let error = Client::builder(["http://ok:1", "ok:2"]).build().unwrap_err();
+    assert!(error.is_invalid_request(), "{error}");
+    assert!(error.to_string().contains("\"ok:2\""), "names the bad entry: {error}");
+    let none: [&str; 0] = [];
+    assert!(Client::builder(none).build().unwrap_err().is_invalid_request());
+}
+
+#[tokio::test]
+async fn user_layers_wrap_calls_and_attempts_in_the_documented_order() {
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let tag = |name: &'static str| {
+        let order = order.clone();
+        tower::layer::layer_fn(move |inner: etcd_transport::BoxedService| {
+            let order = order.clone();
+            tower::ServiceExt::map_request(inner, move |request: Request<Bytes>| {
+                order.lock().unwrap().push(format!("{name} {}", request.uri()));
+                request
+            })
+        })
+    };
+    let transport = tower::service_fn(|_request: Request<Bytes>| async {
+        Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
+    });
+    let client = Client::builder(["http://m:1"])
+        .transport(transport)
+        .layer(tag("call-outer"))
+        .layer(tag("call-inner"))
+        .attempt_layer(tag("attempt-outer"))
+        .attempt_layer(tag("attempt-inner"))
+        .build()
+        .unwrap();
+    client.send(request(Idempotency::Read)).await.unwrap();
+    assert_eq!(
+        *order.lock().unwrap(),
+        [
+            "call-outer /v2/keys/k",
+            "call-inner /v2/keys/k",
+            "attempt-outer http://m:1/v2/keys/k",
+            "attempt-inner http://m:1/v2/keys/k"
+        ]
+    );
+}

@@ -1,0 +1,77 @@
+//! The kinds of error a call can end with, as the seed README lists them, and how to tell them apart: etcd's own
+//! answer, a cluster that could not be reached, a write whose outcome is unknown, an answer that is not etcd's,
+//! a request refused before sending, and the caller's deadline.
+//!
+//! `ETCD_ENDPOINTS=http://127.0.0.1:2379 cargo run -p examples --example error_handling`
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use etcd_keys::{Client, Error, KeysApi, SetOptions};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let endpoints = std::env::var("ETCD_ENDPOINTS").unwrap_or_else(|_| "http://127.0.0.1:2379".into());
+    let client = match Client::builder(endpoints.split(',')).header_timeout_per_request(Duration::from_secs(1)).build()
+    {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("bad configuration: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let keys = KeysApi::new(client);
+
+    // A write the rest depends on: if it fails, say why and stop.
+    if let Err(error) = keys.set("/error-handling/demo", "v1", None).await {
+        explain("set /error-handling/demo", &error);
+        return ExitCode::FAILURE;
+    }
+
+    // etcd says no: the key does not exist.
+    if let Err(error) = keys.get("/error-handling/missing", None).await {
+        explain("get a missing key", &error);
+    }
+    // etcd says no: a compare-and-swap whose condition does not hold.
+    let cas = SetOptions::new().with_prev_value("not the current value");
+    if let Err(error) = keys.set("/error-handling/demo", "v2", Some(cas)).await {
+        explain("compare-and-swap", &error);
+    }
+    // Refused before sending: a key that the server would resolve elsewhere.
+    if let Err(error) = keys.get("/error-handling/../../etc", None).await {
+        explain("a key with '..'", &error);
+    }
+    // Refused before sending: a configuration with a bad endpoint.
+    if let Err(error) = Client::builder(["localhost:2379"]).build() {
+        explain("an endpoint without a scheme", &error);
+    }
+    // A cluster that cannot be reached: nothing listens on port 1.
+    let unreachable = Client::builder(["http://127.0.0.1:1"]).build().map(KeysApi::new);
+    if let Err(error) = async { unreachable?.get("/foo", None).await }.await {
+        explain("an unreachable member", &error);
+    }
+    // The caller's deadline: the call is dropped when it passes.
+    match tokio::time::timeout(Duration::from_nanos(1), keys.get("/error-handling/demo", None)).await {
+        Err(_elapsed) => println!("a 1 ns deadline: the call was cancelled"),
+        Ok(result) => println!("a 1 ns deadline: the call finished first: {:?}", result.map(|r| r.action)),
+    }
+    ExitCode::SUCCESS
+}
+
+fn explain(what: &str, error: &Error) {
+    let kind = match error {
+        Error::Etcd(e) => format!("etcd answered with error code {} ({:?})", e.code(), e.code().name()),
+        Error::Cluster(e) => format!("no endpoint answered ({} tried)", e.errors().len()),
+        Error::OutcomeUnknown(e) => format!("the write may have been applied by {}", e.endpoint()),
+        Error::InvalidResponse(e) => format!("the answer was not etcd's ({:?})", e.kind()),
+        Error::InvalidRequest(e) => format!("refused before sending ({:?})", e.kind()),
+        Error::DeadlineExceeded(_) => "the deadline passed".to_owned(),
+        _ => "another error".to_owned(),
+    };
+    println!("{what}: {kind}\n    {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        println!("    caused by: {cause}");
+        source = cause.source();
+    }
+}

