@@ -2,7 +2,8 @@
 //! answer, a cluster that could not be reached, a write whose outcome is unknown, an answer that is not etcd's,
 //! a request refused before sending, and the caller's deadline.
 //!
-//! `ETCD_ENDPOINTS=http://127.0.0.1:2379 cargo run -p examples --example error_handling`
+//! `ETCD_ENDPOINTS=http://127.0.0.1:2379 cargo run -p examples --example error_handling`; TLS and credentials from
+//! `ETCD_CA_FILE`, `ETCD_CERT_FILE`, `ETCD_KEY_FILE`, `ETCD_USERNAME`, `ETCD_PASSWORD` (see the `examples` crate).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,9 +12,8 @@ use etcd_keys::{Client, Error, KeysApi, SetOptions};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let endpoints = std::env::var("ETCD_ENDPOINTS").unwrap_or_else(|_| "http://127.0.0.1:2379".into());
-    let client = match Client::builder(endpoints.split(',')).header_timeout_per_request(Duration::from_secs(1)).build()
-    {
+    let config = examples::config_from_env().and_then(|c| c.header_timeout_per_request(Duration::from_secs(1)).build());
+    let client = match config {
         Ok(client) => client,
         Err(error) => {
             eprintln!("bad configuration: {error}");
@@ -66,6 +66,7 @@ fn explain(what: &str, error: &Error) {
         Error::InvalidResponse(e) => format!("the answer was not etcd's ({:?})", e.kind()),
         Error::InvalidRequest(e) => format!("refused before sending ({:?})", e.kind()),
         Error::DeadlineExceeded(_) => "the deadline passed".to_owned(),
+        Error::Auth(e) => format!("the auth API refused ({:?})", e.kind()),
         _ => "another error".to_owned(),
     };
     println!("{what}: {kind}\n    {error}");

@@ -1,12 +1,13 @@
 //! The seed README's usage, in Rust: a one-second header timeout per request, set `/foo` to `bar`, get it back,
 //! print the key and its value.
 //!
-//! `ETCD_ENDPOINTS=http://127.0.0.1:2379 cargo run -p examples --example quickstart`
+//! `ETCD_ENDPOINTS=http://127.0.0.1:2379 cargo run -p examples --example quickstart`; TLS and credentials from
+//! `ETCD_CA_FILE`, `ETCD_CERT_FILE`, `ETCD_KEY_FILE`, `ETCD_USERNAME`, `ETCD_PASSWORD` (see the `examples` crate).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use etcd_keys::{Client, KeysApi};
+use etcd_keys::KeysApi;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,8 +21,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), etcd_keys::Error> {
-    let endpoints = std::env::var("ETCD_ENDPOINTS").unwrap_or_else(|_| "http://127.0.0.1:2379".into());
-    let client = Client::builder(endpoints.split(','))
+    let client = examples::config_from_env()?
         // Fail fast when the member we talk to is unavailable.
         .header_timeout_per_request(Duration::from_secs(1))
         .build()?;

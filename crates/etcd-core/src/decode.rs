@@ -8,7 +8,7 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use crate::error::EtcdErrorBody;
-use crate::{Action, Error, ErrorCode, EtcdError, InvalidResponse, InvalidResponseKind, Node, Response};
+use crate::{Action, AuthError, Error, ErrorCode, EtcdError, InvalidResponse, InvalidResponseKind, Node, Response};
 
 /// etcd's index at the time of the answer.
 pub const X_ETCD_INDEX: HeaderName = HeaderName::from_static("x-etcd-index");
@@ -104,6 +104,30 @@ pub fn etcd_error(status: StatusCode, body: &[u8]) -> Option<EtcdError> {
         return Some(EtcdError::new(ErrorCode::UNAUTHORIZED, parsed.message, None, 0).with_status(status));
     }
     None
+}
+
+/// Decodes a non-success answer of the v2 auth API (`/v2/auth/...`): its `{"message":..}` body is an
+/// [`Error::Auth`] whatever the status; an `{"errorCode":..}` body is etcd's error as in [`error`]; anything else
+/// is an invalid response.
+///
+/// # Examples
+/// ```
+/// use http::StatusCode;
+/// let err = etcd_core::decode::auth_error(StatusCode::NOT_FOUND, br#"{"message":"auth: User bob does not exist."}"#);
+/// assert!(err.is_user_not_found());
+/// ```
+pub fn auth_error(status: StatusCode, body: &[u8]) -> Error {
+    #[derive(Deserialize)]
+    struct AuthBody {
+        message: String,
+    }
+    if let Ok(parsed) = serde_json::from_slice::<EtcdErrorBody>(body) {
+        return EtcdError::from_body(parsed, status).into();
+    }
+    match serde_json::from_slice::<AuthBody>(body) {
+        Ok(parsed) => AuthError::new(status, parsed.message).into(),
+        Err(_) => InvalidResponse::new(InvalidResponseKind::UnexpectedStatus, status, body).into(),
+    }
 }
 
 /// A numeric header: `Ok(None)` when absent, `Err` when present but not a number.
@@ -202,6 +226,20 @@ mod tests {
         let err = error(StatusCode::UNAUTHORIZED, br#"{"message":"Insufficient credentials"}"#);
         assert!(err.is_unauthorized(), "{err}");
         assert_eq!(err.as_etcd().unwrap().message(), "Insufficient credentials");
+    }
+
+    #[test]
+    fn auth_api_bodies_are_auth_errors_and_others_are_not() {
+        let err = auth_error(StatusCode::UNAUTHORIZED, br#"{"message":"Insufficient credentials"}"#);
+        assert!(err.is_unauthorized() && err.as_auth().is_some(), "{err}");
+        let err = auth_error(StatusCode::CONFLICT, br#"{"message":"auth: Role app already exists."}"#);
+        assert!(err.is_already_exists() && !err.is_unauthorized(), "{err}");
+        let err = auth_error(StatusCode::NOT_FOUND, br#"{"message":"auth: Role app does not exist."}"#);
+        assert!(err.is_role_not_found() && !err.is_user_not_found(), "{err}");
+        let err = auth_error(StatusCode::UNAUTHORIZED, br#"{"errorCode":110,"message":"m","index":0}"#);
+        assert!(err.is_unauthorized() && err.is_etcd(), "{err}");
+        let err = auth_error(StatusCode::BAD_GATEWAY, b"<html>bad gateway</html>");
+        assert!(err.is_invalid_response(), "{err}");
     }
 
     #[test]

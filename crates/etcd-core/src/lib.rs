@@ -5,8 +5,8 @@
 //! - [`Node`], [`Response`] and [`Action`]: what etcd's v2 keys API answers, typed;
 //! - [`Error`]: the one error type of the workspace, which separates an answer from etcd ([`EtcdError`]),
 //!   a failure to reach the cluster ([`ClusterError`]), a write whose outcome is unknown ([`OutcomeUnknown`]),
-//!   an answer that is not etcd's ([`InvalidResponse`]), a request refused before sending ([`InvalidRequest`])
-//!   and the caller's own deadline ([`DeadlineExceeded`]);
+//!   an answer that is not etcd's ([`InvalidResponse`]), a request refused before sending ([`InvalidRequest`]),
+//!   the caller's own deadline ([`DeadlineExceeded`]) and the auth API's refusals ([`AuthError`]);
 //! - [`decode`]: turning an HTTP status, headers and body into a [`Response`] or an [`Error`].
 //!
 //! Most users reach these types through `etcd-keys`, which re-exports them.
@@ -20,8 +20,8 @@ mod time;
 
 pub use action::Action;
 pub use error::{
-    AttemptFailure, BoxError, ClusterError, DeadlineExceeded, EndpointError, Error, ErrorCode, EtcdError,
-    InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind, OutcomeUnknown,
+    AttemptFailure, AuthError, AuthErrorKind, BoxError, ClusterError, DeadlineExceeded, EndpointError, Error,
+    ErrorCode, EtcdError, InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind, OutcomeUnknown,
 };
 pub use node::Node;
 pub use response::Response;

@@ -5,6 +5,7 @@ use etcd_transport::{Client, Endpoint};
 
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
 use crate::request;
+use crate::watch::{WatchLoop, Watcher, WatcherOptions};
 
 /// etcd's v2 keys API over a [`Client`]: get, set, create, create in order, update, delete.
 ///
@@ -117,6 +118,36 @@ impl KeysApi {
     pub async fn delete(&self, key: &str, options: Option<DeleteOptions>) -> Result<Response, Error> {
         let request = request::delete(&self.prefix, key, &options.unwrap_or_default())?;
         self.call(request).await
+    }
+
+    /// Watches a key, or a tree with [`with_recursive`](WatcherOptions::with_recursive): a stream of its events
+    /// from now on, or after [`with_after_index`](WatcherOptions::with_after_index); see [`Watcher`]. Nothing is
+    /// sent until the watcher is polled.
+    pub fn watcher(&self, key: &str, options: Option<WatcherOptions>) -> Watcher {
+        Watcher::new(WatchLoop::new(self.clone(), key, options.unwrap_or_default()))
+    }
+
+    /// Reads a key or a tree, and watches it from exactly after that read: no change between the two is missed,
+    /// and none is seen twice. The read is a quorum read, so that it is the cluster's latest; the watch is
+    /// recursive when the read is.
+    ///
+    /// # Errors
+    /// The read's errors ([`Error::is_key_not_found`], ...); the watch reports its own through the stream.
+    pub async fn get_and_watch(
+        &self,
+        key: &str,
+        options: Option<GetOptions>,
+        watch: Option<WatcherOptions>,
+    ) -> Result<(Response, Watcher), Error> {
+        let options = options.unwrap_or_default().with_quorum();
+        let recursive = options.recursive;
+        let read = self.get(key, Some(options)).await?;
+        let mut watch = watch.unwrap_or_default().with_after_index(read.index);
+        if recursive {
+            watch = watch.with_recursive();
+        }
+        let watcher = self.watcher(key, Some(watch));
+        Ok((read, watcher))
     }
 
     async fn call(&self, request: http::Request<bytes::Bytes>) -> Result<Response, Error> {

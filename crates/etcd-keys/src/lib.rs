@@ -29,6 +29,7 @@ mod api;
 mod key;
 mod options;
 mod request;
+pub mod watch;
 
 pub use api::KeysApi;
 pub use etcd_core::{
@@ -37,6 +38,7 @@ pub use etcd_core::{
 };
 pub use etcd_transport::{Client, Config};
 pub use options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
+pub use watch::{Watcher, WatcherOptions};
 
 /// The README's examples compile, so that the README stays true.
 #[cfg(doctest)]

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use etcd_core::InvalidRequest;
 use etcd_transport::Idempotency;
 use http::header::{CONTENT_TYPE, HeaderValue};
-use http::{Method, Request};
+use http::{Method, Request, Uri};
 
 use crate::key::push_key_path;
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions, ttl_seconds};
@@ -48,11 +48,17 @@ impl Builder {
 
     fn build(self, method: Method, idempotency: Idempotency) -> Request<Bytes> {
         let body = self.form.map(|mut form| Bytes::from(form.finish())).unwrap_or_default();
-        let mut request = Request::builder().method(method).uri(self.uri);
-        if !body.is_empty() {
-            request = request.header(CONTENT_TYPE, FORM);
+        let uri = Uri::from_maybe_shared(Bytes::from(self.uri))
+            .expect("a percent-encoded path and query is always a valid URI");
+        // Set in place rather than through `Request::builder()`, whose every step moves the whole request: a
+        // tenth of a call's own CPU in the benchmarks.
+        let form = !body.is_empty();
+        let mut request = Request::new(body);
+        *request.method_mut() = method;
+        *request.uri_mut() = uri;
+        if form {
+            request.headers_mut().insert(CONTENT_TYPE, FORM);
         }
-        let mut request = request.body(body).expect("a percent-encoded path and query is always a valid URI");
         request.extensions_mut().insert(idempotency);
         request
     }
@@ -133,4 +139,39 @@ pub(crate) fn delete(prefix: &str, key: &str, options: &DeleteOptions) -> Result
     }
     b.query_flag("recursive", options.recursive).query_flag("dir", options.dir);
     Ok(b.build(Method::DELETE, Idempotency::NonIdempotentWrite))
+}
+
+/// A streaming watch: etcd sends every event as a line, on and on.
+pub(crate) fn watch(
+    prefix: &str,
+    key: &str,
+    recursive: bool,
+    wait_index: Option<u64>,
+) -> Result<Request<Bytes>, InvalidRequest> {
+    wait(prefix, key, recursive, wait_index, true)
+}
+
+/// A plain wait: etcd answers with one event.
+pub(crate) fn wait_once(
+    prefix: &str,
+    key: &str,
+    recursive: bool,
+    wait_index: Option<u64>,
+) -> Result<Request<Bytes>, InvalidRequest> {
+    wait(prefix, key, recursive, wait_index, false)
+}
+
+fn wait(
+    prefix: &str,
+    key: &str,
+    recursive: bool,
+    wait_index: Option<u64>,
+    stream: bool,
+) -> Result<Request<Bytes>, InvalidRequest> {
+    let mut b = Builder::new(prefix, key)?;
+    b.query_flag("wait", true).query_flag("recursive", recursive).query_flag("stream", stream);
+    if let Some(index) = wait_index {
+        b.query("waitIndex", &index.to_string());
+    }
+    Ok(b.build(Method::GET, Idempotency::Read))
 }

@@ -10,7 +10,7 @@ use etcd_keys::{
     Client, CreateInOrderOptions, DeleteOptions, Error, GetOptions, InvalidRequestKind, InvalidResponseKind, KeysApi,
     PrevExist, SetOptions,
 };
-use etcd_transport::{Body, Idempotency};
+use etcd_transport::{Body, Idempotency, RequestBody};
 use http::{Request, Response, StatusCode};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,14 +26,14 @@ struct Seen {
 fn recording(status: u16, body: &'static str) -> (KeysApi, Arc<Mutex<Vec<Seen>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    let client = Client::new(tower::service_fn(move |request: Request<Bytes>| {
+    let client = Client::new(tower::service_fn(move |request: Request<RequestBody>| {
         let log = log.clone();
         async move {
             log.lock().unwrap().push(Seen {
                 method: request.method().to_string(),
                 uri: request.uri().to_string(),
                 content_type: request.headers().get(http::header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()),
-                body: String::from_utf8(request.body().to_vec()).unwrap(),
+                body: String::from_utf8(request.body().as_bytes().to_vec()).unwrap(),
                 idempotency: request.extensions().get::<Idempotency>().copied(),
             });
             let response =
@@ -218,7 +218,7 @@ async fn answers_decode_into_typed_errors() {
 
 #[tokio::test]
 async fn a_body_that_fails_midway_is_an_invalid_response_that_keeps_the_status() {
-    let client = Client::new(tower::service_fn(|_request: Request<Bytes>| async {
+    let client = Client::new(tower::service_fn(|_request: Request<RequestBody>| async {
         let chunks: Vec<Result<http_body::Frame<Bytes>, std::io::Error>> = vec![
             Ok(http_body::Frame::data(Bytes::from_static(b"{\"action\":\"set\",\"no"))),
             Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed")),

@@ -20,6 +20,7 @@ use crate::binary::{EtcdBinary, etcd_command};
 use crate::detached::{DetachedCluster, DetachedMember};
 use crate::http;
 use crate::process;
+use crate::tls::{self, ClientTls};
 
 /// How long [`Cluster::start`] and [`Cluster::restart`] wait for members to
 /// become ready, unless told otherwise ([`ClusterBuilder::ready_timeout`]).
@@ -63,6 +64,10 @@ pub struct ClusterBuilder {
     ready_timeout: Duration,
     start_attempts: u32,
     data_root: Option<PathBuf>,
+    /// The certificate and key members serve clients with.
+    client_tls: Option<(PathBuf, PathBuf)>,
+    /// The CA client certificates must be signed by.
+    trusted_ca: Option<PathBuf>,
 }
 
 impl Default for ClusterBuilder {
@@ -74,6 +79,8 @@ impl Default for ClusterBuilder {
             ready_timeout: DEFAULT_READY_TIMEOUT,
             start_attempts: DEFAULT_START_ATTEMPTS,
             data_root: None,
+            client_tls: None,
+            trusted_ca: None,
         }
     }
 }
@@ -136,6 +143,29 @@ impl ClusterBuilder {
         self
     }
 
+    /// Serves clients over TLS: client URLs become `https://127.0.0.1:<port>`,
+    /// with this certificate and key (PEM files; the certificate should list
+    /// the IP address `127.0.0.1`). Peers still talk plain HTTP.
+    ///
+    /// This crate speaks no TLS: readiness and leadership are read from a
+    /// plain-HTTP metrics listener (`--listen-metrics-urls`, `/health` and
+    /// `/metrics`), and the v2 API is not probed (`--enable-v2` is set all the
+    /// same).
+    pub fn client_tls(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.client_tls = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Requires a client certificate signed by the CA in the PEM file
+    /// `trusted_ca` (`--trusted-ca-file` and `--client-cert-auth`; etcd asks
+    /// for one whenever it has a trusted CA). Needs
+    /// [`ClusterBuilder::client_tls`]; [`ClusterBuilder::start`] refuses it
+    /// alone.
+    pub fn client_cert_auth(mut self, trusted_ca: impl Into<PathBuf>) -> Self {
+        self.trusted_ca = Some(trusted_ca.into());
+        self
+    }
+
     /// Starts the cluster and waits until every member is ready: `/health`
     /// reports `"health":"true"` (the member sees a leader) and `GET /v2/keys/`
     /// answers 200 (the v2 API is on).
@@ -146,6 +176,12 @@ impl ClusterBuilder {
     pub fn start(self) -> io::Result<Cluster> {
         if self.members == 0 {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "a cluster needs at least one member"));
+        }
+        if self.trusted_ca.is_some() && self.client_tls.is_none() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "client_cert_auth needs client_tls: client certificates are checked over TLS only",
+            ));
         }
         let binary = match &self.binary {
             Some(b) => b.clone(),
@@ -183,13 +219,20 @@ impl ClusterBuilder {
         sweep_stale_dirs(&root_parent);
         let dir = make_cluster_dir(&root_parent).map_err(StartError::Fatal)?;
         let root = dir.path().to_path_buf();
-        let ports = free_ports(2 * n).map_err(StartError::Fatal)?;
+        let client_tls = self.client_tls.as_ref().map(|(cert, key)| ClientTls {
+            cert_file: cert.clone(),
+            key_file: key.clone(),
+            trusted_ca_file: self.trusted_ca.clone(),
+        });
+        // Per member: client and peer ports, and a metrics port for members serving TLS.
+        let per_member = if client_tls.is_some() { 3 } else { 2 };
+        let ports = free_ports(per_member * n).map_err(StartError::Fatal)?;
         let token = unique_token();
         let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
         let initial_cluster = names
             .iter()
             .enumerate()
-            .map(|(i, name)| format!("{name}=http://127.0.0.1:{}", ports[2 * i + 1]))
+            .map(|(i, name)| format!("{name}=http://127.0.0.1:{}", ports[per_member * i + 1]))
             .collect::<Vec<_>>()
             .join(",");
 
@@ -197,8 +240,10 @@ impl ClusterBuilder {
         for (i, name) in names.into_iter().enumerate() {
             let member_dir = root.join(&name);
             fs::create_dir_all(&member_dir).map_err(StartError::Fatal)?;
-            let client_url = format!("http://127.0.0.1:{}", ports[2 * i]);
-            let peer_url = format!("http://127.0.0.1:{}", ports[2 * i + 1]);
+            let scheme = if client_tls.is_some() { "https" } else { "http" };
+            let client_url = format!("{scheme}://127.0.0.1:{}", ports[per_member * i]);
+            let peer_url = format!("http://127.0.0.1:{}", ports[per_member * i + 1]);
+            let metrics_port = client_tls.as_ref().map(|_| ports[per_member * i + 2]);
             let data_dir = member_dir.join("data");
             let mut args: Vec<OsString> = Vec::new();
             let mut push = |flag: &str, value: &dyn AsRef<std::ffi::OsStr>| {
@@ -220,11 +265,15 @@ impl ClusterBuilder {
             if binary.supports_unsafe_no_fsync() {
                 args.push("--unsafe-no-fsync".into());
             }
+            if let (Some(client_tls), Some(metrics_port)) = (&client_tls, metrics_port) {
+                args.extend(client_tls.args(metrics_port));
+            }
             args.extend(self.extra_args.iter().map(OsString::from));
             members.push(Member {
                 name,
-                client_port: ports[2 * i],
-                peer_port: ports[2 * i + 1],
+                client_port: ports[per_member * i],
+                peer_port: ports[per_member * i + 1],
+                metrics_port,
                 dir: member_dir,
                 data_dir,
                 args,
@@ -279,6 +328,8 @@ pub struct Member {
     name: String,
     client_port: u16,
     peer_port: u16,
+    /// The plain-HTTP metrics and health listener of a member serving clients over TLS.
+    metrics_port: Option<u16>,
     dir: PathBuf,
     data_dir: PathBuf,
     args: Vec<OsString>,
@@ -292,9 +343,11 @@ impl Member {
         &self.name
     }
 
-    /// Client URL, for example `http://127.0.0.1:41234`.
+    /// Client URL, for example `http://127.0.0.1:41234` (`https://` for a
+    /// member serving clients over TLS).
     pub fn client_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.client_port)
+        let scheme = if self.metrics_port.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.client_port)
     }
 
     /// Peer URL, for example `http://127.0.0.1:41235`.
@@ -341,25 +394,27 @@ impl Member {
     /// about two seconds. A member that is killed, frozen, or without a leader
     /// is not healthy.
     pub fn is_healthy(&self) -> bool {
-        http::get(self.client_addr(), "/health", PROBE_TIMEOUT)
+        http::get(self.health_addr(), "/health", PROBE_TIMEOUT)
             .is_ok_and(|r| r.status == 200 && http::is_healthy_body(&r.body))
     }
 
     /// Whether the member is healthy and serves the v2 API (`GET /v2/keys/`
-    /// answers 200).
+    /// answers 200; not probed on a member serving clients over TLS).
     pub fn is_ready(&self) -> bool {
         self.probe().is_ok()
     }
 
     /// `Ok` when ready, otherwise a description of what was seen.
     fn probe(&self) -> Result<(), String> {
-        let addr = self.client_addr();
-        match http::get(addr, "/health", PROBE_TIMEOUT) {
+        match http::get(self.health_addr(), "/health", PROBE_TIMEOUT) {
             Ok(r) if r.status == 200 && http::is_healthy_body(&r.body) => {}
             Ok(r) => return Err(format!("/health answered {} {}", r.status, r.body.trim())),
             Err(e) => return Err(format!("/health: {e}")),
         }
-        match http::get(addr, "/v2/keys/", PROBE_TIMEOUT) {
+        if self.metrics_port.is_some() {
+            return Ok(());
+        }
+        match http::get(self.client_addr(), "/v2/keys/", PROBE_TIMEOUT) {
             Ok(r) if r.status == 200 => Ok(()),
             Ok(r) => Err(format!("/v2/keys/ answered {} {} (is the v2 API enabled?)", r.status, r.body.trim())),
             Err(e) => Err(format!("/v2/keys/: {e}")),
@@ -368,9 +423,21 @@ impl Member {
 
     /// Whether the member says it is the raft leader (`GET /v2/stats/self`).
     fn says_leader(&self) -> bool {
+        if let Some(port) = self.metrics_port {
+            let metrics = SocketAddr::from(([127, 0, 0, 1], port));
+            return http::get(metrics, "/metrics", PROBE_TIMEOUT)
+                .is_ok_and(|r| r.status == 200 && tls::metrics_say_leader(&r.body));
+        }
         http::get(self.client_addr(), "/v2/stats/self", PROBE_TIMEOUT).is_ok_and(|r| {
             r.status == 200 && r.body.replace(char::is_whitespace, "").contains("\"state\":\"StateLeader\"")
         })
+    }
+
+    /// Where `/health` is served in plain HTTP: the client address, or the
+    /// metrics listener of a member serving clients over TLS.
+    fn health_addr(&self) -> SocketAddr {
+        let port = self.metrics_port.unwrap_or(self.client_port);
+        SocketAddr::from(([127, 0, 0, 1], port))
     }
 
     /// Sends SIGCONT if frozen, then SIGKILL, and reaps the process.

@@ -32,6 +32,11 @@
 //! in startup errors. `ETCD_*` variables of the test's environment are not
 //! passed on, since etcd would read them as flags.
 //!
+//! Members can serve clients over TLS ([`ClusterBuilder::client_tls`], and
+//! [`ClusterBuilder::client_cert_auth`] to require client certificates);
+//! this crate then watches them through a plain-HTTP metrics listener, since
+//! it speaks no TLS itself.
+//!
 //! # Cleanup
 //!
 //! Dropping a [`Cluster`] (also while a test panics) sends SIGKILL to every
@@ -52,6 +57,7 @@ mod detached;
 mod http;
 mod process;
 mod skip;
+mod tls;
 
 pub use binary::{ETCD_BIN_ENV, EtcdBinary, find_etcd, target_dir, try_find_etcd, workspace_root};
 pub use cluster::{

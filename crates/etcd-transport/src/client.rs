@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use bytes::Bytes;
+use crate::RequestBody;
 use etcd_core::{BoxError, ClusterError, DeadlineExceeded, Error, OutcomeUnknown};
 use http::{Request, Response};
 use tower::ServiceExt;
@@ -49,9 +49,9 @@ impl Client {
     ///
     /// # Examples
     /// ```
-    /// use etcd_transport::{Body, Client};
+    /// use etcd_transport::{Body, Client, RequestBody};
     /// use tower::service_fn;
-    /// let client = Client::new(service_fn(|request: http::Request<bytes::Bytes>| async move {
+    /// let client = Client::new(service_fn(|request: http::Request<RequestBody>| async move {
     ///     assert_eq!(request.uri().path(), "/v2/keys/foo");
     ///     Ok::<_, std::convert::Infallible>(http::Response::new(Body::from("{}")))
     /// }));
@@ -74,8 +74,8 @@ impl Client {
     /// # Errors
     /// [`Error::Cluster`] when no endpoint answered, [`Error::OutcomeUnknown`] when a write may have been applied
     /// without an answer, [`Error::Middleware`] when a layer of yours failed.
-    pub async fn send(&self, request: Request<Bytes>) -> Result<Response<Body>, Error> {
-        self.service.clone().oneshot(request).await.map_err(into_error)
+    pub async fn send(&self, request: Request<impl Into<RequestBody>>) -> Result<Response<Body>, Error> {
+        self.service.clone().oneshot(request.map(Into::into)).await.map_err(into_error)
     }
 }
 

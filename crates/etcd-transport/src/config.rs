@@ -1,16 +1,27 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use etcd_core::Error;
+use crate::RequestBody;
+use etcd_core::{BoxError, Error};
+use http::{Request, Response};
 use tower::Layer;
+use tower::retry::Policy;
 
 use crate::basic_auth::{BasicAuthLayer, Credentials};
+use crate::deadline::DeadlineLayer;
 use crate::failover::Failover;
 use crate::header_timeout::HeaderTimeoutLayer;
+use crate::redirect::{FollowRedirectsLayer, RedirectPolicy};
+use crate::retry::SafeRetryPolicy;
 use crate::transport::{BoxedService, boxed};
-use crate::{Client, EndpointSet, HyperTransport, Transport};
+use crate::{Body, Client, EndpointSet, HyperTransport, Transport};
 
 type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
+type FailoverFn = Arc<dyn Fn(BoxedService, Arc<EndpointSet>) -> BoxedService + Send + Sync>;
+
+/// The default per-attempt header timeout: long enough for a write to commit on a loaded cluster, short
+/// enough that a frozen member does not hang a call.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How to build a [`Client`]: endpoints, transport, timeouts, credentials and extra layers (the Go client's
 /// `Config`). Every setter returns the config, so a configuration reads as one expression.
@@ -19,9 +30,12 @@ type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
 ///
 /// ```text
 /// [layers added with .layer(), first added outermost]    around the whole call
-/// failover                                               pinned endpoint, rotation, ClusterError, OutcomeUnknown
+/// deadline                                               the call's whole budget (.call_timeout())
+/// failover                                               retry policy over endpoint rotation: pinned endpoint
+///                                                        first, ClusterError, OutcomeUnknown (.retry_policy())
 /// [layers added with .attempt_layer(), first outermost]  around each attempt on one endpoint
 /// header timeout                                         connect + send + response headers of one attempt
+/// redirects                                              same method, body and credentials (.redirect_policy())
 /// basic auth
 /// transport                                              HyperTransport unless .transport() replaced it
 /// ```
@@ -29,9 +43,15 @@ type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
 #[derive(Clone)]
 pub struct Config {
     endpoints: Vec<String>,
+    shuffle: bool,
     transport: Option<BoxedService>,
     header_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
     credentials: Option<Credentials>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsConfig>,
+    redirect_policy: RedirectPolicy,
+    failover: Option<FailoverFn>,
     call_layers: Vec<LayerFn>,
     attempt_layers: Vec<LayerFn>,
 }
@@ -46,12 +66,25 @@ impl Config {
     {
         Config {
             endpoints: endpoints.into_iter().map(Into::into).collect(),
+            shuffle: true,
             transport: None,
-            header_timeout: None,
+            header_timeout: Some(DEFAULT_HEADER_TIMEOUT),
+            call_timeout: None,
             credentials: None,
+            #[cfg(feature = "tls")]
+            tls: None,
+            redirect_policy: RedirectPolicy::default(),
+            failover: None,
             call_layers: Vec::new(),
             attempt_layers: Vec::new(),
         }
+    }
+
+    /// Whether the endpoints are shuffled when the client is built, so that clients spread over the members
+    /// (as the Go client does). On by default; off keeps the order given, the first endpoint pinned first.
+    pub fn shuffle_endpoints(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
     }
 
     /// Sends requests through `transport` instead of the default [`HyperTransport`]: a transport of your own,
@@ -62,16 +95,61 @@ impl Config {
     }
 
     /// Bounds each attempt's connect, send and wait for response headers (the seed's `HeaderTimeoutPerRequest`),
-    /// so that a dead or frozen member is left for the next one. It does not cut a streaming body. None by
-    /// default.
+    /// so that a dead or frozen member is left for the next one. It does not cut a streaming body.
+    /// [`DEFAULT_HEADER_TIMEOUT`] (5 s) unless set.
     pub fn header_timeout_per_request(mut self, timeout: Duration) -> Self {
         self.header_timeout = Some(timeout);
+        self
+    }
+
+    /// Lets attempts wait for response headers as long as it takes (the Go client's default). A frozen member
+    /// then hangs every call pinned to it: prefer a header timeout.
+    pub fn without_header_timeout(mut self) -> Self {
+        self.header_timeout = None;
+        self
+    }
+
+    /// Bounds every call, across all its attempts and endpoints (the seed's context deadline); when it passes the
+    /// call ends with [`Error::DeadlineExceeded`]. A request can set its own with a
+    /// [`CallTimeout`](crate::deadline::CallTimeout) extension. None by default.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// Which failed attempts may go on to another endpoint: [`SafeRetryPolicy`] by default, which never replays
+    /// a write that may have been applied; [`GoRetryPolicy`](crate::retry::GoRetryPolicy) mimics the Go client;
+    /// any `tower::retry::Policy` of yours fits.
+    pub fn retry_policy<P>(mut self, policy: P) -> Self
+    where
+        P: Policy<Request<RequestBody>, Response<Body>, BoxError> + Clone + Send + Sync + 'static,
+        P::Future: Send,
+    {
+        self.failover =
+            Some(Arc::new(move |attempt, endpoints| boxed(Failover::new(attempt, endpoints, policy.clone()))));
+        self
+    }
+
+    /// Which redirects are followed: at most 10 by default (the Go client's `CheckRedirect`).
+    pub fn redirect_policy(mut self, policy: RedirectPolicy) -> Self {
+        self.redirect_policy = policy;
         self
     }
 
     /// Authenticates every attempt with HTTP basic auth. The password never appears in `Debug` output.
     pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::new(username, password));
+        self
+    }
+
+    /// Talks TLS to `https://` endpoints as `tls` says: your CA instead of the system's roots, a client
+    /// certificate, a server name; see [`TlsConfig`](crate::TlsConfig). Without it, `https://` endpoints are
+    /// checked against the system's roots. It configures the default [`HyperTransport`]; a
+    /// [`transport`](Config::transport) of your own does its own TLS, and setting both is refused by
+    /// [`build`](Config::build).
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: crate::TlsConfig) -> Self {
+        self.tls = Some(tls);
         self
     }
 
@@ -100,20 +178,40 @@ impl Config {
     /// Checks the configuration and builds the client.
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] naming a bad endpoint, or saying there is none.
+    /// [`Error::InvalidRequest`] naming a bad endpoint, or saying there is none; or a TLS configuration that
+    /// cannot be used (an unreadable file, PEM without a certificate or key, ...).
     pub fn build(self) -> Result<Client, Error> {
         let endpoints = EndpointSet::parse(&self.endpoints)?;
-        let mut attempt = self.transport.unwrap_or_else(|| boxed(HyperTransport::new()));
+        if self.shuffle {
+            endpoints.shuffle();
+        }
+        let mut attempt = match self.transport {
+            #[cfg(feature = "tls")]
+            Some(_) if self.tls.is_some() => {
+                let reason = "tls(...) configures the default transport; a transport(...) of your own does its own TLS";
+                return Err(etcd_core::InvalidRequest::new(etcd_core::InvalidRequestKind::Config, reason).into());
+            }
+            Some(transport) => transport,
+            #[cfg(feature = "tls")]
+            None => boxed(self.tls.as_ref().map_or_else(|| Ok(HyperTransport::new()), HyperTransport::with_tls)?),
+            #[cfg(not(feature = "tls"))]
+            None => boxed(HyperTransport::new()),
+        };
         if let Some(credentials) = self.credentials {
             attempt = boxed(BasicAuthLayer::new(credentials).layer(attempt));
         }
+        attempt = boxed(FollowRedirectsLayer::new(self.redirect_policy).layer(attempt));
         if let Some(timeout) = self.header_timeout {
             attempt = boxed(HeaderTimeoutLayer::new(timeout).layer(attempt));
         }
         for layer in self.attempt_layers.iter().rev() {
             attempt = layer(attempt);
         }
-        let mut call = boxed(Failover::new(attempt, endpoints.clone()));
+        let mut call = match &self.failover {
+            Some(failover) => failover(attempt, endpoints.clone()),
+            None => boxed(Failover::new(attempt, endpoints.clone(), SafeRetryPolicy::new())),
+        };
+        call = boxed(DeadlineLayer::new(self.call_timeout).layer(call));
         for layer in self.call_layers.iter().rev() {
             call = layer(call);
         }
@@ -125,9 +223,13 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("endpoints", &self.endpoints)
+            .field("shuffle_endpoints", &self.shuffle)
             .field("custom_transport", &self.transport.is_some())
             .field("header_timeout_per_request", &self.header_timeout)
+            .field("call_timeout", &self.call_timeout)
             .field("credentials", &self.credentials)
+            .field("redirect_policy", &self.redirect_policy)
+            .field("custom_retry_policy", &self.failover.is_some())
             .field("call_layers", &self.call_layers.len())
             .field("attempt_layers", &self.attempt_layers.len())
             .finish()

@@ -2,28 +2,44 @@
 //! member.
 //!
 //! A [`Client`] is a boxed tower service. [`Config::build`] stacks, from the caller inwards: your call layers,
-//! [`failover`] (pinned endpoint, rotation, cluster errors, no unsafe replays), your attempt layers,
-//! [`header_timeout`] (one attempt's wait for headers), [`basic_auth`], and a [`Transport`]
-//! ([`HyperTransport`] by default). Each layer is usable alone in a `tower::ServiceBuilder` of your own.
+//! [`deadline`] (the call's budget), [`failover`] (a [`retry`] policy over [`rotation`]: pinned endpoint, each
+//! endpoint once, cluster errors, no unsafe replays), your attempt layers, [`header_timeout`] (one attempt's wait
+//! for headers), [`redirect`], [`basic_auth`], and a [`Transport`] ([`HyperTransport`] by default). Each layer is
+//! usable alone in a `tower::ServiceBuilder` of your own.
 //!
-//! Nothing here knows about keys: the API crates build `http::Request<Bytes>` with a relative URI and an
+//! Nothing here knows about keys: the API crates build `http::Request<RequestBody>` with a relative URI and an
 //! [`Idempotency`] extension, and decode the response with `etcd-core`.
+//!
+//! # Features
+//!
+//! - `tls` (default): `https://` endpoints through rustls with the `ring` provider: the system's roots, or your
+//!   CA and client certificate ([`TlsConfig`], [`Config::tls`]); see [`tls`].
 
 pub mod basic_auth;
 mod body;
 mod client;
 mod config;
+pub mod deadline;
 mod endpoint;
 pub mod failover;
 pub mod header_timeout;
 mod idempotency;
+pub mod redirect;
+mod request_body;
+pub mod retry;
+pub mod rotation;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod transport;
 
 pub use body::Body;
 pub use client::Client;
-pub use config::Config;
+pub use config::{Config, DEFAULT_HEADER_TIMEOUT};
 pub use endpoint::Endpoint;
 pub use etcd_core::{BoxError, Error};
 pub use failover::EndpointSet;
 pub use idempotency::Idempotency;
+pub use request_body::RequestBody;
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;
 pub use transport::{BoxedService, ConnectError, HyperTransport, Transport};

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use etcd_core::{AttemptFailure, Error};
+use etcd_transport::RequestBody;
 use etcd_transport::{Body, Client, ConnectError, Endpoint, Idempotency};
 use http::{Request, Response};
 
@@ -16,6 +16,10 @@ enum Behaviour {
     Refuse,
     Reset,
     Hang,
+    /// A 500 with etcd's "request timed out" body.
+    ServerError,
+    /// A 404 with etcd's "key not found" body: an answer, not a failure.
+    NotFound,
 }
 
 /// A client over endpoints `http://a:1`, `http://b:2`, ... whose transport behaves per host as scripted, and
@@ -25,7 +29,7 @@ fn scripted(script: &[(&str, Behaviour)]) -> (Client, Arc<Mutex<Vec<String>>>) {
     let endpoints: Vec<String> = script.iter().enumerate().map(|(i, (h, _))| format!("http://{h}:{}", i + 1)).collect();
     let reached = Arc::new(Mutex::new(Vec::new()));
     let log = reached.clone();
-    let transport = tower::service_fn(move |request: Request<Bytes>| {
+    let transport = tower::service_fn(move |request: Request<RequestBody>| {
         let host = request.uri().host().unwrap().to_owned();
         log.lock().unwrap().push(host.clone());
         let behaviour = behaviours[&host];
@@ -35,19 +39,30 @@ fn scripted(script: &[(&str, Behaviour)]) -> (Client, Arc<Mutex<Vec<String>>>) {
                 Behaviour::Refuse => Err(ConnectError::new("connection refused").into()),
                 Behaviour::Reset => Err::<_, etcd_core::BoxError>("connection reset by peer".into()),
                 Behaviour::Hang => std::future::pending().await,
+                Behaviour::ServerError => Ok(Response::builder()
+                    .status(500)
+                    .body(Body::from(
+                        r#"{"errorCode":300,"message":"Raft Internal Error","cause":"etcdserver: request timed out","index":0}"#,
+                    ))
+                    .unwrap()),
+                Behaviour::NotFound => Ok(Response::builder()
+                    .status(404)
+                    .body(Body::from(r#"{"errorCode":100,"message":"Key not found","cause":"/k","index":3}"#))
+                    .unwrap()),
             }
         }
     });
     let client = Client::builder(endpoints)
         .transport(transport)
+        .shuffle_endpoints(false)
         .header_timeout_per_request(Duration::from_secs(1))
         .build()
         .unwrap();
     (client, reached)
 }
 
-fn request(idempotency: Idempotency) -> Request<Bytes> {
-    let mut request = Request::builder().uri("/v2/keys/k").body(Bytes::new()).unwrap();
+fn request(idempotency: Idempotency) -> Request<RequestBody> {
+    let mut request = Request::builder().uri("/v2/keys/k").body(RequestBody::empty()).unwrap();
     request.extensions_mut().insert(idempotency);
     request
 }
@@ -55,9 +70,11 @@ fn request(idempotency: Idempotency) -> Request<Bytes> {
 async fn answered_by(client: &Client, idempotency: Idempotency) -> Result<String, Error> {
     let response = client.send(request(idempotency)).await?;
     let endpoint = response.extensions().get::<Endpoint>().unwrap().clone();
-    let body = response.into_body().bytes().await.unwrap();
-    assert_eq!(endpoint.as_str().split("://").nth(1).unwrap().split(':').next().unwrap(), body);
-    Ok(String::from_utf8(body.to_vec()).unwrap())
+    let host = endpoint.as_str().split("://").nth(1).unwrap().split(':').next().unwrap().to_owned();
+    if response.status() == 200 {
+        assert_eq!(response.into_body().bytes().await.unwrap(), host);
+    }
+    Ok(host)
 }
 
 #[tokio::test]
@@ -90,7 +107,7 @@ async fn a_write_that_may_have_been_applied_is_never_replayed() {
 
     // A request without an Idempotency extension is treated the same way.
     let (client, reached) = scripted(&[("a", Behaviour::Reset), ("b", Behaviour::Answer)]);
-    let bare = Request::builder().uri("/v2/keys/k").body(Bytes::new()).unwrap();
+    let bare = Request::builder().uri("/v2/keys/k").body(RequestBody::empty()).unwrap();
     assert!(client.send(bare).await.unwrap_err().is_outcome_unknown());
     assert_eq!(*reached.lock().unwrap(), ["a"]);
 }
@@ -137,13 +154,13 @@ async fn user_layers_wrap_calls_and_attempts_in_the_documented_order() {
         let order = order.clone();
         tower::layer::layer_fn(move |inner: etcd_transport::BoxedService| {
             let order = order.clone();
-            tower::ServiceExt::map_request(inner, move |request: Request<Bytes>| {
+            tower::ServiceExt::map_request(inner, move |request: Request<RequestBody>| {
                 order.lock().unwrap().push(format!("{name} {}", request.uri()));
                 request
             })
         })
     };
-    let transport = tower::service_fn(|_request: Request<Bytes>| async {
+    let transport = tower::service_fn(|_request: Request<RequestBody>| async {
         Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
     });
     let client = Client::builder(["http://m:1"])
@@ -164,4 +181,87 @@ async fn user_layers_wrap_calls_and_attempts_in_the_documented_order() {
             "attempt-inner http://m:1/v2/keys/k"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_5xx_moves_a_read_on_and_keeps_etcds_body_and_a_4xx_is_an_answer() {
+    let (client, reached) =
+        scripted(&[("a", Behaviour::ServerError), ("b", Behaviour::NotFound), ("c", Behaviour::Answer)]);
+    assert_eq!(answered_by(&client, Idempotency::Read).await.unwrap(), "b", "the 404 is b's answer");
+    assert_eq!(*reached.lock().unwrap(), ["a", "b"]);
+
+    let (client, _) = scripted(&[("a", Behaviour::ServerError), ("b", Behaviour::ServerError)]);
+    let error = answered_by(&client, Idempotency::Read).await.unwrap_err();
+    let cluster = error.as_cluster().unwrap_or_else(|| panic!("{error}"));
+    let AttemptFailure::ServerError { status, etcd: Some(etcd) } = cluster.errors()[0].failure() else {
+        panic!("{error}")
+    };
+    assert_eq!((status.as_u16(), etcd.code().0, etcd.cause()), (500, 300, Some("etcdserver: request timed out")));
+    assert!(error.to_string().contains("http://b:2: server error 500"), "{error}");
+}
+
+#[tokio::test]
+async fn a_5xx_on_a_write_that_must_not_be_replayed_is_an_unknown_outcome() {
+    let (client, reached) = scripted(&[("a", Behaviour::ServerError), ("b", Behaviour::Answer)]);
+    let error = answered_by(&client, Idempotency::NonIdempotentWrite).await.unwrap_err();
+    let Error::OutcomeUnknown(unknown) = &error else { panic!("{error}") };
+    assert!(matches!(unknown.failure(), AttemptFailure::ServerError { etcd: Some(_), .. }), "{error}");
+    assert_eq!(*reached.lock().unwrap(), ["a"]);
+    // An unconditional set gives the same result twice: it goes on.
+    assert_eq!(answered_by(&client, Idempotency::IdempotentWrite).await.unwrap(), "b");
+}
+
+#[tokio::test]
+async fn the_go_policy_replays_any_write() {
+    let transport = tower::service_fn(|request: Request<RequestBody>| async move {
+        if request.uri().host() == Some("a") {
+            Err::<Response<Body>, etcd_core::BoxError>("connection reset by peer".into())
+        } else {
+            Ok(Response::new(Body::from("b")))
+        }
+    });
+    let client = Client::builder(["http://a:1", "http://b:2"])
+        .transport(transport)
+        .shuffle_endpoints(false)
+        .retry_policy(etcd_transport::retry::GoRetryPolicy)
+        .build()
+        .unwrap();
+    assert_eq!(answered_by(&client, Idempotency::NonIdempotentWrite).await.unwrap(), "b");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_call_deadline_ends_the_call_whatever_the_attempts_met() {
+    let hang = tower::service_fn(|_: Request<RequestBody>| {
+        std::future::pending::<Result<Response<Body>, etcd_core::BoxError>>()
+    });
+    let client = Client::builder(["http://a:1", "http://b:2"])
+        .transport(hang)
+        .without_header_timeout()
+        .call_timeout(Duration::from_secs(3))
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let error = client.send(request(Idempotency::Read)).await.unwrap_err();
+    assert!(error.is_deadline_exceeded() && error.is_timeout(), "{error}");
+    assert_eq!(started.elapsed(), Duration::from_secs(3));
+
+    let mut short = request(Idempotency::Read);
+    short.extensions_mut().insert(etcd_transport::deadline::CallTimeout(Duration::from_millis(200)));
+    let started = tokio::time::Instant::now();
+    let error = client.send(short).await.unwrap_err();
+    assert!(matches!(&error, Error::DeadlineExceeded(d) if d.budget() == Duration::from_millis(200)), "{error}");
+    assert_eq!(started.elapsed(), Duration::from_millis(200));
+}
+
+#[tokio::test]
+async fn endpoints_are_shuffled_so_that_clients_spread() {
+    let pinned: std::collections::HashSet<String> = (0..60)
+        .map(|_| {
+            let client = Client::builder(["http://a:1", "http://b:2", "http://c:3"]).build().unwrap();
+            client.endpoints().unwrap().pinned().as_str().to_owned()
+        })
+        .collect();
+    assert!(pinned.len() > 1, "60 clients all pinned {pinned:?}");
+    let ordered = Client::builder(["http://a:1", "http://b:2"]).shuffle_endpoints(false).build().unwrap();
+    assert_eq!(ordered.endpoints().unwrap().pinned().as_str(), "http://a:1");
 }

@@ -36,6 +36,12 @@ impl AttemptFailure {
         matches!(self, AttemptFailure::Connect(_))
     }
 
+    /// Whether the request may have been applied: it may have reached a member and no answer said otherwise.
+    /// Only a failure to connect rules that out.
+    pub fn may_have_been_applied(&self) -> bool {
+        !self.is_never_sent()
+    }
+
     /// Whether this failure is a per-attempt header timeout.
     pub fn is_timeout(&self) -> bool {
         matches!(self, AttemptFailure::HeaderTimeout(_))

@@ -1,5 +1,6 @@
 //! The one error type of the workspace, and the facts behind each of its kinds.
 
+mod auth;
 mod cluster;
 mod etcd;
 mod invalid;
@@ -7,6 +8,7 @@ mod invalid;
 use std::fmt;
 use std::time::Duration;
 
+pub use auth::{AuthError, AuthErrorKind};
 pub use cluster::{AttemptFailure, ClusterError, EndpointError, OutcomeUnknown};
 pub(crate) use etcd::EtcdErrorBody;
 pub use etcd::{ErrorCode, EtcdError};
@@ -21,7 +23,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Go client's error handling, made precise: etcd said no ([`Error::Etcd`]); no endpoint could answer
 /// ([`Error::Cluster`]); a write may have been applied but no answer came ([`Error::OutcomeUnknown`]); the answer
 /// was not etcd's ([`Error::InvalidResponse`]); the request was refused before sending ([`Error::InvalidRequest`]);
-/// the caller's deadline passed ([`Error::DeadlineExceeded`]).
+/// the caller's deadline passed ([`Error::DeadlineExceeded`]); the auth API refused ([`Error::Auth`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -43,6 +45,9 @@ pub enum Error {
     /// The caller's overall deadline for the call passed. A write may have been applied.
     #[error(transparent)]
     DeadlineExceeded(#[from] DeadlineExceeded),
+    /// etcd's v2 auth API refused (no such user or role, already exists, insufficient credentials, ...).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
     /// A layer the user added around the call failed (a rate limiter, a load shedder, ...).
     #[error("a layer around the call failed")]
     Middleware(#[source] BoxError),
@@ -66,6 +71,14 @@ impl Error {
     pub fn as_cluster(&self) -> Option<&ClusterError> {
         match self {
             Error::Cluster(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The auth API's refusal, when it refused.
+    pub fn as_auth(&self) -> Option<&AuthError> {
+        match self {
+            Error::Auth(e) => Some(e),
             _ => None,
         }
     }
@@ -110,9 +123,26 @@ impl Error {
         self.code() == Some(ErrorCode::EVENT_INDEX_CLEARED)
     }
 
-    /// Whether etcd refused the request's credentials (code 110, or an auth failure).
+    /// Whether etcd refused the request's credentials: code 110 from the keys API (wrong password, or a user
+    /// without permission on the key), or "insufficient credentials" from the auth API.
     pub fn is_unauthorized(&self) -> bool {
         self.code() == Some(ErrorCode::UNAUTHORIZED)
+            || self.as_auth().is_some_and(|e| e.kind() == AuthErrorKind::InsufficientCredentials)
+    }
+
+    /// Whether the auth API said there is no such user.
+    pub fn is_user_not_found(&self) -> bool {
+        self.as_auth().is_some_and(|e| e.kind() == AuthErrorKind::UserNotFound)
+    }
+
+    /// Whether the auth API said there is no such role.
+    pub fn is_role_not_found(&self) -> bool {
+        self.as_auth().is_some_and(|e| e.kind() == AuthErrorKind::RoleNotFound)
+    }
+
+    /// Whether the auth API said the user or role already exists.
+    pub fn is_already_exists(&self) -> bool {
+        self.as_auth().is_some_and(|e| e.kind() == AuthErrorKind::AlreadyExists)
     }
 
     /// Whether no endpoint could answer.

@@ -49,25 +49,25 @@ impl fmt::Debug for Credentials {
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
+
     use http::{Request, Response, header::AUTHORIZATION};
     use tower::{Layer, ServiceExt, service_fn};
 
     use super::*;
-    use crate::Body;
+    use crate::{Body, RequestBody};
 
     #[tokio::test]
     async fn every_request_carries_the_sensitive_header_and_debug_hides_the_password() {
         let credentials = Credentials::new("root", "s3cret");
         assert!(!format!("{credentials:?}").contains("s3cret"));
 
-        let service = BasicAuthLayer::new(credentials).layer(service_fn(|req: Request<Bytes>| async move {
+        let service = BasicAuthLayer::new(credentials).layer(service_fn(|req: Request<RequestBody>| async move {
             let value = req.headers().get(AUTHORIZATION).cloned().unwrap();
             assert!(value.is_sensitive());
             assert!(!format!("{req:?}").contains("cm9vdDpzM2NyZXQ="));
             Ok::<_, std::convert::Infallible>(Response::new(Body::from(value.to_str().unwrap().to_owned())))
         }));
-        let response = service.oneshot(Request::new(Bytes::new())).await.unwrap();
+        let response = service.oneshot(Request::new(RequestBody::empty())).await.unwrap();
         let body = response.into_body().bytes().await.unwrap();
         assert_eq!(body, "Basic cm9vdDpzM2NyZXQ=");
     }

@@ -54,4 +54,26 @@ impl EndpointSet {
     pub(crate) fn pin(&self, index: usize) {
         self.pinned.store(index, Ordering::Relaxed);
     }
+
+    /// Moves the pin off `endpoint` to the next endpoint, when it is pinned: for a caller that learned the member
+    /// is unwell outside a call (a watcher's liveness probe), so that the next call does not start there.
+    pub fn unpin(&self, endpoint: &Endpoint) {
+        let raw = self.pinned.load(Ordering::Relaxed);
+        let pinned = raw % self.endpoints.len();
+        if &self.endpoints[pinned] == endpoint {
+            // Only if no call moved the pin meanwhile: a fresher answer wins.
+            let next = (pinned + 1) % self.endpoints.len();
+            let _ = self.pinned.compare_exchange(raw, next, Ordering::Relaxed, Ordering::Relaxed);
+        }
+    }
+
+    /// Pins a random endpoint, so that clients given the same list spread over the members; the rotation order
+    /// stays the list's, as the Go client's shuffle spreads first choices.
+    pub(crate) fn shuffle(&self) {
+        use std::hash::{BuildHasher, RandomState};
+        // RandomState is seeded per process and per instance: randomness enough to spread clients, with no
+        // dependency.
+        let random = RandomState::new().hash_one(std::time::SystemTime::now());
+        self.pin(usize::try_from(random % self.endpoints.len() as u64).unwrap_or(0));
+    }
 }

@@ -3,24 +3,33 @@ use std::sync::Arc;
 use tower::Layer;
 
 use super::{EndpointSet, Failover};
+use crate::retry::SafeRetryPolicy;
 
-/// Applies [`Failover`] over a set of endpoints.
+/// Applies [`Failover`] over a set of endpoints, with a retry policy.
 #[derive(Clone, Debug)]
-pub struct FailoverLayer {
+pub struct FailoverLayer<P = SafeRetryPolicy> {
     endpoints: Arc<EndpointSet>,
+    policy: P,
 }
 
 impl FailoverLayer {
-    /// A layer sending each call to `endpoints`, pinned one first.
+    /// A layer sending each call to `endpoints` with the [`SafeRetryPolicy`].
     pub fn new(endpoints: Arc<EndpointSet>) -> Self {
-        FailoverLayer { endpoints }
+        FailoverLayer { endpoints, policy: SafeRetryPolicy::new() }
     }
 }
 
-impl<S> Layer<S> for FailoverLayer {
-    type Service = Failover<S>;
+impl<P> FailoverLayer<P> {
+    /// The same layer with another retry policy.
+    pub fn with_policy<Q>(self, policy: Q) -> FailoverLayer<Q> {
+        FailoverLayer { endpoints: self.endpoints, policy }
+    }
+}
 
-    fn layer(&self, inner: S) -> Failover<S> {
-        Failover::new(inner, self.endpoints.clone())
+impl<S, P: Clone> Layer<S> for FailoverLayer<P> {
+    type Service = Failover<S, P>;
+
+    fn layer(&self, inner: S) -> Failover<S, P> {
+        Failover::new(inner, self.endpoints.clone(), self.policy.clone())
     }
 }

@@ -1,20 +1,17 @@
-//! Which endpoint an attempt goes to: the pinned one first, the others in turn when it fails.
+//! A call over the cluster: the attempts, and the one error the caller gets when they all failed.
 //!
-//! Every call starts at the pinned endpoint; an answer from another endpoint moves the pin there, so that a
-//! client sticks with a member that works (the Go client's first caveat). A failed attempt moves the call to
-//! the next endpoint, each endpoint at most once per call, when that is safe:
+//! [`Failover`] gives each call a [`CallState`], runs it through a
+//! [`tower::retry::Retry`] of a retry policy (see [`retry`](crate::retry)) over
+//! [`EndpointRotation`](crate::rotation::EndpointRotation), and, when the call fails, turns what the attempts
+//! met into the caller's error:
 //!
-//! - a request that certainly never left ([`ConnectError`]) goes on to the next endpoint;
-//! - a request that may have reached a member (a header timeout, a connection lost) goes on only when replaying
-//!   it is harmless ([`Idempotency`](crate::Idempotency)); otherwise the call ends with
-//!   [`OutcomeUnknown`](etcd_core::OutcomeUnknown), naming the endpoint and why, and nothing is replayed.
+//! - [`OutcomeUnknown`](etcd_core::OutcomeUnknown) when the request is not safe to replay and an attempt may
+//!   have applied it (naming that endpoint and why);
+//! - else a [`ClusterError`](etcd_core::ClusterError) listing each endpoint tried with its own cause, in order.
 //!
-//! When every endpoint failed the call ends with a [`ClusterError`](etcd_core::ClusterError) listing each
-//! endpoint's own cause, in the order tried. Any HTTP answer, whatever its status, ends the call here; the API
-//! crates decode it.
-//!
-//! The requests it receives hold a path and query only; it makes them absolute for the endpoint it picks and
-//! records that [`Endpoint`](crate::Endpoint) in the response's extensions.
+//! Every call starts at the pinned endpoint, each endpoint is tried at most once, and an answer from another
+//! endpoint moves the pin there, so that a client sticks with a member that works (the Go client's first two
+//! caveats).
 
 mod endpoints;
 mod layer;
@@ -24,19 +21,4 @@ pub use endpoints::EndpointSet;
 pub use layer::FailoverLayer;
 pub use service::Failover;
 
-use etcd_core::{AttemptFailure, BoxError};
-
-use crate::ConnectError;
-use crate::header_timeout::HeaderTimeoutElapsed;
-
-/// What an attempt's error means for a retry.
-fn classify(error: BoxError) -> AttemptFailure {
-    let error = match error.downcast::<ConnectError>() {
-        Ok(connect) => return AttemptFailure::Connect(connect.into_inner()),
-        Err(other) => other,
-    };
-    match error.downcast::<HeaderTimeoutElapsed>() {
-        Ok(elapsed) => AttemptFailure::HeaderTimeout(elapsed.timeout()),
-        Err(other) => AttemptFailure::Io(other),
-    }
-}
+pub use crate::rotation::CallState;

@@ -3,102 +3,89 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use etcd_core::{BoxError, ClusterError, EndpointError, Error, OutcomeUnknown};
+use crate::RequestBody;
+use etcd_core::{BoxError, ClusterError, Error, OutcomeUnknown};
 use http::{Request, Response};
+use tower::retry::{Policy, Retry};
 use tower::{Service, ServiceExt};
+use tracing::Instrument;
 
-use super::{EndpointSet, classify};
-use crate::{Body, Idempotency};
+use super::{CallState, EndpointSet};
+use crate::Body;
+use crate::retry::SafeRetryPolicy;
+use crate::rotation::{AttemptError, EndpointRotation};
 
-/// Sends each call to the pinned endpoint, and to the others in turn when that is safe; see the
-/// [module docs](super).
+/// Runs a call's attempts under a retry policy and gives the caller one error; see the [module docs](super).
 #[derive(Clone, Debug)]
-pub struct Failover<S> {
-    inner: S,
+pub struct Failover<S, P = SafeRetryPolicy> {
+    retry: Retry<P, EndpointRotation<S>>,
     endpoints: Arc<EndpointSet>,
 }
 
-impl<S> Failover<S> {
-    /// Wraps the per-attempt service `inner`.
-    pub fn new(inner: S, endpoints: Arc<EndpointSet>) -> Self {
-        Failover { inner, endpoints }
+impl<S, P> Failover<S, P> {
+    /// Wraps the per-attempt service `inner`, sending to `endpoints` under `policy`.
+    pub fn new(inner: S, endpoints: Arc<EndpointSet>, policy: P) -> Self {
+        Failover { retry: Retry::new(policy, EndpointRotation::new(inner, endpoints.clone())), endpoints }
     }
 
     /// The endpoints and the pin.
     pub fn endpoints(&self) -> &Arc<EndpointSet> {
         &self.endpoints
     }
-
-    /// The wrapped service.
-    pub fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
-    /// Unwraps the service.
-    pub fn into_inner(self) -> S {
-        self.inner
-    }
 }
 
-impl<S> Service<Request<Bytes>> for Failover<S>
+impl<S, P> Service<Request<RequestBody>> for Failover<S, P>
 where
-    S: Service<Request<Bytes>, Response = Response<Body>> + Clone + Send + 'static,
+    S: Service<Request<RequestBody>, Response = Response<Body>> + Clone + Send + 'static,
     S::Error: Into<BoxError>,
-    S::Future: Send,
+    S::Future: Send + 'static,
+    P: Policy<Request<RequestBody>, Response<Body>, BoxError> + Clone + Send + 'static,
+    P::Future: Send,
 {
     type Response = Response<Body>;
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        // Readiness is awaited per attempt, on the service of that attempt.
+        // Each call waits for readiness on its own clone of the retry stack.
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        let inner = self.inner.clone();
-        let endpoints = self.endpoints.clone();
-        Box::pin(send(inner, endpoints, request))
+    fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
+        let state = CallState::new();
+        request.extensions_mut().insert(state.clone());
+        let replay_safe = crate::retry::policy_idempotency(&request).is_replay_safe();
+        let span = tracing::debug_span!("etcd.call", method = %request.method(), path = request.uri().path());
+        let retry = self.retry.clone();
+        Box::pin(
+            async move {
+                let result = retry.oneshot(request).await;
+                if let Err(error) = &result {
+                    tracing::debug!(%error, attempts = state.attempts(), "call failed");
+                }
+                result.map_err(|error| final_error(error, &state, replay_safe))
+            }
+            .instrument(span),
+        )
     }
 }
 
-async fn send<S>(inner: S, set: Arc<EndpointSet>, request: Request<Bytes>) -> Result<Response<Body>, BoxError>
-where
-    S: Service<Request<Bytes>, Response = Response<Body>> + Clone,
-    S::Error: Into<BoxError>,
-{
-    let idempotency = request.extensions().get::<Idempotency>().copied().unwrap_or(Idempotency::NonIdempotentWrite);
-    let endpoints = set.endpoints();
-    let start = set.pinned_index();
-    let mut errors = Vec::new();
-    let mut request = Some(request);
-    for attempt in 0..endpoints.len() {
-        let index = (start + attempt) % endpoints.len();
-        let endpoint = &endpoints[index];
-        let last = attempt + 1 == endpoints.len();
-        // Keep the original for the next endpoint, unless this is the last one.
-        let mut this = if last {
-            request.take().expect("the request is kept until the last attempt")
-        } else {
-            request.as_ref().expect("the request is kept until the last attempt").clone()
-        };
-        *this.uri_mut() = endpoint.join(this.uri())?;
-        match inner.clone().oneshot(this).await {
-            Ok(mut response) => {
-                set.pin(index);
-                response.extensions_mut().insert(endpoint.clone());
-                return Ok(response);
-            }
-            Err(error) => {
-                let failure = classify(error.into());
-                let error = EndpointError::new(endpoint.as_str(), failure);
-                if !error.failure().is_never_sent() && !idempotency.is_replay_safe() {
-                    return Err(Error::from(OutcomeUnknown::new(error)).into());
-                }
-                errors.push(error);
-            }
+/// The caller's error, from what every attempt met.
+fn final_error(error: BoxError, state: &CallState, replay_safe: bool) -> BoxError {
+    let last = match error.downcast::<AttemptError>() {
+        Ok(last) => last,
+        Err(other) => return other,
+    };
+    let mut errors = state.take_errors();
+    if errors.is_empty() {
+        // The rotation kept the failure itself when it ran without this call's state.
+        let endpoint = last.endpoint().as_str().to_owned();
+        errors.extend(last.into_failure().map(|failure| etcd_core::EndpointError::new(endpoint, failure)));
+    }
+    if !replay_safe {
+        if let Some(applied) = errors.iter().position(|e| e.failure().may_have_been_applied()) {
+            return Error::from(OutcomeUnknown::new(errors.swap_remove(applied))).into();
         }
     }
-    Err(Error::from(ClusterError::new(errors)).into())
+    Error::from(ClusterError::new(errors)).into()
 }

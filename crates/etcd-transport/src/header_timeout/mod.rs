@@ -45,26 +45,25 @@ impl std::error::Error for HeaderTimeoutElapsed {}
 mod tests {
     use std::time::Duration;
 
-    use bytes::Bytes;
     use http::{Request, Response};
     use tower::{Layer, ServiceExt};
     use tower_test::mock;
 
     use super::*;
-    use crate::Body;
+    use crate::{Body, RequestBody};
 
     #[tokio::test(start_paused = true)]
     async fn fires_when_headers_are_late_and_not_when_they_are_on_time() {
-        let (service, mut handle) = mock::pair::<Request<Bytes>, Response<Body>>();
+        let (service, mut handle) = mock::pair::<Request<RequestBody>, Response<Body>>();
         let service = HeaderTimeoutLayer::new(Duration::from_secs(1)).layer(service);
 
-        let on_time = tokio::spawn(service.clone().oneshot(Request::new(Bytes::new())));
+        let on_time = tokio::spawn(service.clone().oneshot(Request::new(RequestBody::empty())));
         let (_, respond) = handle.next_request().await.unwrap();
         tokio::time::sleep(Duration::from_millis(900)).await;
         respond.send_response(Response::new(Body::empty()));
         assert!(on_time.await.unwrap().is_ok());
 
-        let late = tokio::spawn(service.oneshot(Request::new(Bytes::new())));
+        let late = tokio::spawn(service.oneshot(Request::new(RequestBody::empty())));
         let (_, _never) = handle.next_request().await.unwrap();
         let err = late.await.unwrap().unwrap_err();
         let elapsed = err.downcast_ref::<HeaderTimeoutElapsed>().expect("a header timeout");

@@ -1,11 +1,11 @@
-//! The seam between the client and the network: any tower [`Service`] from `http::Request<Bytes>` to
+//! The seam between the client and the network: any tower [`Service`] from `http::Request<RequestBody>` to
 //! `http::Response<Body>`.
 
 mod hyper;
 
 use std::fmt;
 
-use bytes::Bytes;
+use crate::RequestBody;
 use etcd_core::BoxError;
 use http::{Request, Response};
 use tower::Service;
@@ -16,7 +16,7 @@ use crate::Body;
 
 /// A boxed, cloneable service over the client's request and response types; what every layer of the stack
 /// wraps and returns.
-pub type BoxedService = BoxCloneSyncService<Request<Bytes>, Response<Body>, BoxError>;
+pub type BoxedService = BoxCloneSyncService<Request<RequestBody>, Response<Body>, BoxError>;
 
 /// What the client sends requests through: a tower [`Service`] over `http` types, cheap to clone and shareable.
 ///
@@ -28,7 +28,7 @@ pub type BoxedService = BoxCloneSyncService<Request<Bytes>, Response<Body>, BoxE
 /// could not be made), so that the client may send it to another member whatever the request is. Any other
 /// error is taken to mean the request may have been applied.
 pub trait Transport:
-    Service<Request<Bytes>, Response = Response<Body>, Error: Into<BoxError>, Future: Send + 'static>
+    Service<Request<RequestBody>, Response = Response<Body>, Error: Into<BoxError>, Future: Send + 'static>
     + Clone
     + Send
     + Sync
@@ -37,7 +37,7 @@ pub trait Transport:
 }
 
 impl<T> Transport for T where
-    T: Service<Request<Bytes>, Response = Response<Body>, Error: Into<BoxError>, Future: Send + 'static>
+    T: Service<Request<RequestBody>, Response = Response<Body>, Error: Into<BoxError>, Future: Send + 'static>
         + Clone
         + Send
         + Sync

@@ -1,0 +1,247 @@
+//! The report: per workload, the baseline's and the client's medians over the rounds, their ratios, and the
+//! issue's targets, as Markdown (the table `BENCHMARKS.md` quotes).
+
+use std::fmt::Write as _;
+
+use crate::measure::Sample;
+use crate::workload::{NOT_YET, Op, SideKind, Workload};
+
+/// The samples of one workload, each side's one per round.
+#[derive(Debug)]
+pub struct Row {
+    /// The workload.
+    pub workload: Workload,
+    samples: Vec<(SideKind, Sample)>,
+}
+
+impl Row {
+    /// An empty row for `workload`.
+    pub fn new(workload: Workload) -> Row {
+        Row { workload, samples: Vec::new() }
+    }
+
+    /// Adds a sample of `side`.
+    pub fn push(&mut self, side: SideKind, sample: Sample) {
+        self.samples.push((side, sample));
+    }
+
+    fn of(&self, side: SideKind) -> impl Iterator<Item = &Sample> {
+        self.samples.iter().filter(move |(s, _)| *s == side).map(|(_, sample)| sample)
+    }
+
+    fn has(&self, side: SideKind) -> bool {
+        self.of(side).next().is_some()
+    }
+
+    fn stat(&self, side: SideKind, metric: fn(&Sample) -> f64) -> f64 {
+        median(self.of(side).map(metric).collect())
+    }
+
+    /// The client's median over the baseline's median for `metric`.
+    fn ratio(&self, metric: fn(&Sample) -> f64) -> f64 {
+        self.stat(SideKind::Client, metric) / self.stat(SideKind::Raw, metric)
+    }
+
+    /// The lowest and highest ratio of one round's client sample to the same round's baseline sample.
+    fn round_ratios(&self, metric: fn(&Sample) -> f64) -> (f64, f64) {
+        let ratios = self.of(SideKind::Client).zip(self.of(SideKind::Raw)).map(|(c, r)| metric(c) / metric(r));
+        ratios.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
+    }
+}
+
+/// What the report says about where and how it was measured.
+#[derive(Debug)]
+pub struct Context {
+    /// The command that produced it.
+    pub command: String,
+    /// etcd's version, as the server says.
+    pub etcd_version: String,
+    /// The runtime both sides ran on.
+    pub runtime: String,
+    /// Rounds per workload and side.
+    pub rounds: usize,
+    /// The operation counts' scale.
+    pub scale: f64,
+    /// The listing's size in bytes.
+    pub listing_bytes: usize,
+    /// The load average before the first round.
+    pub load_before: String,
+    /// The load average after the last round.
+    pub load_after: String,
+}
+
+/// Renders the report.
+pub fn render(context: &Context, rows: &[Row]) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "- Machine: {}", machine());
+    let _ = writeln!(w, "- Load average (1, 5, 15 min) before: {}; after: {}", context.load_before, context.load_after);
+    let _ = writeln!(w, "- etcd {}, one member, data on /dev/shm, over loopback", context.etcd_version);
+    let _ = writeln!(w, "- Command: `{}`", context.command);
+    let _ = writeln!(
+        w,
+        "- Both sides: {}, one process per workload and side, {} round(s), operation counts x{}; \
+         medians over the rounds",
+        context.runtime, context.rounds, context.scale
+    );
+    let _ = writeln!(w, "- The 10,000-key listing is {} bytes of JSON", context.listing_bytes);
+    let _ = writeln!(w, "- Toolchain: {}", rustc_version());
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "| workload | in flight | raw ops/s | client ops/s | ratio | raw CPU µs/op | client CPU µs/op | ratio | \
+         raw peak RSS MiB | client peak RSS MiB | ratio |"
+    );
+    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    for row in rows.iter().filter(|r| r.has(SideKind::Raw) && r.has(SideKind::Client)) {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.2} | {:.1} | {:.1} | {:.2} |",
+            row.workload.name,
+            row.workload.in_flight,
+            row.stat(SideKind::Raw, Sample::ops_per_sec),
+            row.stat(SideKind::Client, Sample::ops_per_sec),
+            row.ratio(Sample::ops_per_sec),
+            row.stat(SideKind::Raw, Sample::cpu_us_per_op),
+            row.stat(SideKind::Client, Sample::cpu_us_per_op),
+            row.ratio(Sample::cpu_us_per_op),
+            row.stat(SideKind::Raw, Sample::peak_rss_mib),
+            row.stat(SideKind::Client, Sample::peak_rss_mib),
+            row.ratio(Sample::peak_rss_mib),
+        );
+    }
+    for line in NOT_YET {
+        let _ = writeln!(w, "\n{line}");
+    }
+    let _ = writeln!(w, "\nWhere the CPU goes (medians): system time and voluntary context switches per operation.\n");
+    let _ = writeln!(w, "| workload | raw sys µs/op | client sys µs/op | raw switches/op | client switches/op |");
+    let _ = writeln!(w, "|---|--:|--:|--:|--:|");
+    for row in rows.iter().filter(|r| r.has(SideKind::Raw) && r.has(SideKind::Client)) {
+        let _ = writeln!(
+            w,
+            "| {} | {:.1} | {:.1} | {:.2} | {:.2} |",
+            row.workload.name,
+            row.stat(SideKind::Raw, Sample::system_us_per_op),
+            row.stat(SideKind::Client, Sample::system_us_per_op),
+            row.stat(SideKind::Raw, Sample::switches_per_op),
+            row.stat(SideKind::Client, Sample::switches_per_op),
+        );
+    }
+    let diagnosed: Vec<&Row> = rows.iter().filter(|r| SideKind::VARIANTS.iter().any(|v| r.has(*v))).collect();
+    if !diagnosed.is_empty() {
+        let _ = writeln!(w, "\nDiagnostic variants of the client (medians of CPU µs/op; `--variants`):\n");
+        let _ = writeln!(w, "| workload | raw | client | client without header timeout | client-bare (no layers) |");
+        let _ = writeln!(w, "|---|--:|--:|--:|--:|");
+        for row in diagnosed {
+            let _ = writeln!(
+                w,
+                "| {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                row.workload.name,
+                row.stat(SideKind::Raw, Sample::cpu_us_per_op),
+                row.stat(SideKind::Client, Sample::cpu_us_per_op),
+                row.stat(SideKind::ClientNoHeaderTimeout, Sample::cpu_us_per_op),
+                row.stat(SideKind::ClientBare, Sample::cpu_us_per_op),
+            );
+        }
+    }
+    let _ = writeln!(w, "\nTargets (ratio of medians; in brackets the lowest and highest ratio of a single round):\n");
+    let _ = writeln!(w, "| target | measured | met |");
+    let _ = writeln!(w, "|---|--:|:-:|");
+    for target in targets(rows) {
+        let _ = writeln!(
+            w,
+            "| {} | {:.2} [{:.2}–{:.2}] | {} |",
+            target.what,
+            target.ratio,
+            target.range.0,
+            target.range.1,
+            if target.met { "yes" } else { "**no**" }
+        );
+    }
+    out
+}
+
+struct Target {
+    what: String,
+    ratio: f64,
+    range: (f64, f64),
+    met: bool,
+}
+
+/// The issue's targets that these rows measure.
+fn targets(rows: &[Row]) -> Vec<Target> {
+    let mut targets = Vec::new();
+    let mut push =
+        |row: &Row, what: String, metric: fn(&Sample) -> f64, at_most: Option<f64>, at_least: Option<f64>| {
+            let ratio = row.ratio(metric);
+            let met = at_most.is_none_or(|max| ratio <= max) && at_least.is_none_or(|min| ratio >= min);
+            targets.push(Target { what, ratio, range: row.round_ratios(metric), met });
+        };
+    for row in rows.iter().filter(|r| r.has(SideKind::Raw) && r.has(SideKind::Client)) {
+        let name = row.workload.name;
+        match row.workload.op {
+            Op::Get | Op::Set => {
+                push(row, format!("{name}: client CPU/op ≤ 1.15 × raw"), Sample::cpu_us_per_op, Some(1.15), None);
+                if row.workload.in_flight == 64 {
+                    push(row, format!("{name}: client ops/s ≥ 0.95 × raw"), Sample::ops_per_sec, None, Some(0.95));
+                }
+                if row.workload.in_flight == 1 {
+                    push(row, format!("{name}: client peak RSS ≤ 1.3 × raw"), Sample::peak_rss_mib, Some(1.3), None);
+                }
+            }
+            Op::List => {
+                push(row, format!("{name}: client CPU/op ≤ 1.00 × raw"), Sample::cpu_us_per_op, Some(1.0), None);
+            }
+            Op::DecodeListing => {
+                push(
+                    row,
+                    format!("{name}: client decode CPU ≤ 1.00 × raw serde"),
+                    Sample::cpu_us_per_op,
+                    Some(1.0),
+                    None,
+                );
+            }
+        }
+    }
+    targets
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
+}
+
+/// The CPU model, cores, memory and kernel, from `/proc`.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, m)| m.trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map_or_else(|| "unknown memory".into(), |kib| format!("{:.0} GiB", kib / 1024.0 / 1024.0));
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("{model}, {cores} cores, {memory}, Linux {}", kernel.trim())
+}
+
+/// The load average from `/proc/loadavg`.
+pub fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn rustc_version() -> String {
+    std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map_or_else(|| "unknown rustc".into(), |v| v.trim().to_owned())
+}

@@ -1,0 +1,98 @@
+//! Redirects and credentials through a scripted transport: the method, body and credentials survive each hop and
+//! each endpoint, relative locations resolve, and the limit and the check hold.
+
+use std::sync::{Arc, Mutex};
+
+use etcd_transport::RequestBody;
+use etcd_transport::redirect::RedirectPolicy;
+use etcd_transport::{Body, Client, ConnectError, Idempotency};
+use http::header::{AUTHORIZATION, LOCATION};
+use http::{Request, Response};
+
+type Seen = Arc<Mutex<Vec<(String, String, String, Option<String>)>>>;
+
+/// A transport where `http://a:1` is refused, `/loop` redirects to itself, `/hop/N` redirects (relatively) to
+/// `/hop/N-1` with 307, and `/hop/0` answers; it records method, URI, body and Authorization of every request.
+fn transport(seen: Seen) -> impl etcd_transport::Transport {
+    tower::service_fn(move |request: Request<RequestBody>| {
+        let seen = seen.clone();
+        async move {
+            let auth = request.headers().get(AUTHORIZATION).map(|v| v.to_str().unwrap().to_owned());
+            let body = String::from_utf8(request.body().as_bytes().to_vec()).unwrap();
+            seen.lock().unwrap().push((request.method().to_string(), request.uri().to_string(), body, auth));
+            if request.uri().host() == Some("a") {
+                return Err(ConnectError::new("connection refused").into());
+            }
+            let path = request.uri().path().to_owned();
+            let redirect = |status: u16, location: String| {
+                Ok(Response::builder().status(status).header(LOCATION, location).body(Body::empty()).unwrap())
+            };
+            match path.strip_prefix("/hop/").map(|n| n.parse::<u32>().unwrap()) {
+                Some(0) => Ok(Response::new(Body::from("arrived"))),
+                Some(n) => redirect(if n % 2 == 0 { 307 } else { 308 }, format!("{}", n - 1)),
+                None if path == "/loop" => redirect(302, "/loop".into()),
+                None => Err::<_, etcd_core::BoxError>("unexpected path".into()),
+            }
+        }
+    })
+}
+
+fn put(path: &str) -> Request<RequestBody> {
+    let mut request = Request::put(path).body(RequestBody::from("value=v")).unwrap();
+    request.extensions_mut().insert(Idempotency::IdempotentWrite);
+    request
+}
+
+#[tokio::test]
+async fn redirects_keep_method_body_and_credentials_on_every_attempt() {
+    let seen = Seen::default();
+    let client = Client::builder(["http://a:1", "http://b:2"])
+        .transport(transport(seen.clone()))
+        .shuffle_endpoints(false)
+        .basic_auth("root", "s3cret")
+        .build()
+        .unwrap();
+    let response = client.send(put("/hop/3")).await.unwrap();
+    assert_eq!(response.into_body().bytes().await.unwrap(), "arrived");
+    let seen = seen.lock().unwrap();
+    let uris: Vec<&str> = seen.iter().map(|(_, uri, _, _)| uri.as_str()).collect();
+    assert_eq!(
+        uris,
+        ["http://a:1/hop/3", "http://b:2/hop/3", "http://b:2/hop/2", "http://b:2/hop/1", "http://b:2/hop/0"]
+    );
+    for (method, uri, body, auth) in seen.iter() {
+        assert_eq!(method, "PUT", "{uri}");
+        assert_eq!(body, "value=v", "{uri}");
+        assert_eq!(auth.as_deref(), Some("Basic cm9vdDpzM2NyZXQ="), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn the_redirect_limit_and_check_hold_and_the_last_redirect_is_the_answer() {
+    let seen = Seen::default();
+    let client = Client::builder(["http://b:2"]).transport(transport(seen.clone())).build().unwrap();
+    let response = client.send(put("/loop")).await.unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(seen.lock().unwrap().len(), 11, "the first request and 10 redirects");
+
+    let seen = Seen::default();
+    let client = Client::builder(["http://b:2"])
+        .transport(transport(seen.clone()))
+        .redirect_policy(RedirectPolicy::none())
+        .build()
+        .unwrap();
+    assert_eq!(client.send(put("/hop/1")).await.unwrap().status(), 308);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+
+    let seen = Seen::default();
+    let same_host_only =
+        RedirectPolicy::custom(|attempt| attempt.next().host() == Some("b") && attempt.previous().len() < 2);
+    let client = Client::builder(["http://b:2"])
+        .transport(transport(seen.clone()))
+        .redirect_policy(same_host_only)
+        .build()
+        .unwrap();
+    // previous() holds the URIs requested so far: the first redirect sees one, the second two, refused.
+    assert_eq!(client.send(put("/hop/5")).await.unwrap().status(), 307, "stopped at the second redirect");
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
