@@ -3,12 +3,13 @@
 //! included.
 //!
 //! `RUST_LOG=debug ETCD_ENDPOINTS=http://127.0.0.1:2379 cargo run -p examples --example custom_middleware`
+//! (and the TLS and auth variables of [`examples::config_from_env`])
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use etcd_keys::{Client, KeysApi};
+use etcd_keys::KeysApi;
 use etcd_transport::{Body, BoxedService};
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -19,7 +20,6 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "debug".into()))
         .init();
-    let endpoints = std::env::var("ETCD_ENDPOINTS").unwrap_or_else(|_| "http://127.0.0.1:2379".into());
 
     // A metric: calls and failed calls, counted around the whole call.
     let calls = Arc::new(AtomicU64::new(0));
@@ -41,7 +41,14 @@ async fn main() -> ExitCode {
         .map_response(|response: http::Response<_>| response.map(Body::new))
         .layer(TraceLayer::new_for_http());
 
-    let client = Client::builder(endpoints.split(','))
+    let client = match examples::config_from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let client = client
         // At most 8 calls in flight across every clone of this client.
         .layer(GlobalConcurrencyLimitLayer::new(8))
         .layer(count_calls)

@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use etcd_keys::{Client, KeysApi, WatcherOptions};
+use etcd_keys::{KeysApi, WatcherOptions};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -28,8 +28,7 @@ async fn main() -> ExitCode {
     }
     let Some(key) = key else { return usage("which key?") };
 
-    let endpoints = std::env::var("ETCD_ENDPOINTS").unwrap_or_else(|_| "http://127.0.0.1:2379".into());
-    let client = match Client::builder(endpoints.split(',')).build() {
+    let client = match examples::client_from_env() {
         Ok(client) => client,
         Err(error) => {
             eprintln!("error: {error}");

@@ -36,6 +36,8 @@ pub use etcd_core::{
     Action, AttemptFailure, ClusterError, EndpointError, Error, ErrorCode, EtcdError, InvalidRequest,
     InvalidRequestKind, InvalidResponse, InvalidResponseKind, Node, OutcomeUnknown, Response,
 };
+#[cfg(feature = "tls")]
+pub use etcd_transport::TlsConfig;
 pub use etcd_transport::{Client, Config};
 pub use options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
 pub use watch::{Watcher, WatcherOptions};

@@ -105,3 +105,29 @@ async fn a_connection_closed_without_an_answer() {
         other => panic!("expected an unknown outcome, got {other:?}"),
     }
 }
+
+/// Dropping a call's future cancels it: the connection it used is closed, not left waiting or reused.
+#[tokio::test]
+async fn dropping_a_call_closes_its_connection() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let (got_request_tx, got_request_rx) = tokio::sync::oneshot::channel();
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = socket.read(&mut buf).await.unwrap();
+        let _ = got_request_tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+        // Never answer; report when the client closes the connection.
+        let closed = matches!(socket.read(&mut buf).await, Ok(0) | Err(_));
+        let _ = closed_tx.send(closed);
+    });
+    let keys = KeysApi::new(Client::builder([endpoint.as_str()]).without_header_timeout().build().unwrap());
+    let call = tokio::spawn(async move { keys.get("/slow", None).await });
+    let request = tokio::time::timeout(Duration::from_secs(5), got_request_rx).await.unwrap().unwrap();
+    assert!(request.starts_with("GET /v2/keys/slow"), "{request}");
+    call.abort();
+    assert!(call.await.unwrap_err().is_cancelled());
+    let closed = tokio::time::timeout(Duration::from_secs(5), closed_rx).await.expect("the connection closes").unwrap();
+    assert!(closed);
+}

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use crate::RequestBody;
-use etcd_core::{BoxError, ClusterError, DeadlineExceeded, Error, OutcomeUnknown};
+use etcd_core::{BoxError, ClusterError, DeadlineExceeded, Error, InvalidRequest, InvalidRequestKind, OutcomeUnknown};
 use http::{Request, Response};
 use tower::ServiceExt;
 
@@ -67,6 +67,25 @@ impl Client {
     /// The endpoints this client sends to and its pin; `None` for a client made with [`Client::new`].
     pub fn endpoints(&self) -> Option<&Arc<EndpointSet>> {
         self.endpoints.as_ref()
+    }
+
+    /// Replaces the endpoints of this client and of every clone of it (the Go client's `SetEndpoints`), keeping
+    /// the pin when its endpoint stays.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] naming a bad endpoint, or when the list is empty or the client has no endpoints
+    /// (made with [`Client::new`]); the endpoints are then unchanged.
+    pub fn set_endpoints<I, S>(&self, endpoints: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let Some(set) = &self.endpoints else {
+            let reason = "a client made with Client::new has no endpoints to replace";
+            return Err(InvalidRequest::new(InvalidRequestKind::Config, reason).into());
+        };
+        set.replace(crate::failover::parse_endpoints(endpoints)?)?;
+        Ok(())
     }
 
     /// Sends a request through the stack and returns the response, whatever its status; the body is not read.

@@ -46,6 +46,7 @@ pub struct Config {
     shuffle: bool,
     transport: Option<BoxedService>,
     header_timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     credentials: Option<Credentials>,
     #[cfg(feature = "tls")]
@@ -69,6 +70,7 @@ impl Config {
             shuffle: true,
             transport: None,
             header_timeout: Some(DEFAULT_HEADER_TIMEOUT),
+            connect_timeout: None,
             call_timeout: None,
             credentials: None,
             #[cfg(feature = "tls")]
@@ -99,6 +101,15 @@ impl Config {
     /// [`DEFAULT_HEADER_TIMEOUT`] (5 s) unless set.
     pub fn header_timeout_per_request(mut self, timeout: Duration) -> Self {
         self.header_timeout = Some(timeout);
+        self
+    }
+
+    /// Bounds making a TCP connection to a member (the default transport's). A connection not made in time is a
+    /// connect failure, after which any request may go to the next endpoint, since it never left. Three quarters
+    /// of the header timeout unless set, so that a member that does not answer SYNs (a host that is down) fails
+    /// as a connect failure rather than as a header timeout, which leaves a write's outcome unknown.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -185,6 +196,7 @@ impl Config {
         if self.shuffle {
             endpoints.shuffle();
         }
+        let connect_timeout = self.connect_timeout.or(self.header_timeout.map(|t| t * 3 / 4));
         let mut attempt = match self.transport {
             #[cfg(feature = "tls")]
             Some(_) if self.tls.is_some() => {
@@ -193,9 +205,12 @@ impl Config {
             }
             Some(transport) => transport,
             #[cfg(feature = "tls")]
-            None => boxed(self.tls.as_ref().map_or_else(|| Ok(HyperTransport::new()), HyperTransport::with_tls)?),
+            None => boxed(match &self.tls {
+                None => HyperTransport::with_connect_timeout(connect_timeout),
+                Some(tls) => HyperTransport::with_tls_and_connect_timeout(tls, connect_timeout)?,
+            }),
             #[cfg(not(feature = "tls"))]
-            None => boxed(HyperTransport::new()),
+            None => boxed(HyperTransport::with_connect_timeout(connect_timeout)),
         };
         if let Some(credentials) = self.credentials {
             attempt = boxed(BasicAuthLayer::new(credentials).layer(attempt));
@@ -226,6 +241,7 @@ impl std::fmt::Debug for Config {
             .field("shuffle_endpoints", &self.shuffle)
             .field("custom_transport", &self.transport.is_some())
             .field("header_timeout_per_request", &self.header_timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .field("call_timeout", &self.call_timeout)
             .field("credentials", &self.credentials)
             .field("redirect_policy", &self.redirect_policy)

@@ -1,14 +1,17 @@
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use etcd_core::{InvalidRequest, InvalidRequestKind};
 
 use crate::Endpoint;
 
 /// The endpoints of a client and the one it is pinned to, shared by every clone of the client.
+///
+/// The list can be replaced while calls run (a sync with the cluster's members): a call works on the list it
+/// started with, the next calls on the new one.
 #[derive(Debug)]
 pub struct EndpointSet {
-    endpoints: Vec<Endpoint>,
+    endpoints: RwLock<Arc<[Endpoint]>>,
     pinned: AtomicUsize,
 }
 
@@ -19,9 +22,9 @@ impl EndpointSet {
     /// [`InvalidRequest`] when the list is empty.
     pub fn new(endpoints: Vec<Endpoint>) -> Result<Arc<Self>, InvalidRequest> {
         if endpoints.is_empty() {
-            return Err(InvalidRequest::new(InvalidRequestKind::Config, "no endpoints given"));
+            return Err(no_endpoints());
         }
-        Ok(Arc::new(EndpointSet { endpoints, pinned: AtomicUsize::new(0) }))
+        Ok(Arc::new(EndpointSet { endpoints: RwLock::new(endpoints.into()), pinned: AtomicUsize::new(0) }))
     }
 
     /// Parses and checks endpoint URLs, in the order given.
@@ -33,38 +36,68 @@ impl EndpointSet {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let endpoints = urls.into_iter().map(|url| Endpoint::parse(url.as_ref())).collect::<Result<Vec<_>, _>>()?;
-        EndpointSet::new(endpoints)
+        EndpointSet::new(parse_all(urls)?)
     }
 
-    /// The endpoints, in rotation order.
-    pub fn endpoints(&self) -> &[Endpoint] {
-        &self.endpoints
+    /// The endpoints, in rotation order, as they are now.
+    pub fn endpoints(&self) -> Arc<[Endpoint]> {
+        self.endpoints.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// The endpoint calls start at.
-    pub fn pinned(&self) -> &Endpoint {
-        &self.endpoints[self.pinned_index()]
+    pub fn pinned(&self) -> Endpoint {
+        let endpoints = self.endpoints();
+        endpoints[self.pinned.load(Ordering::Relaxed) % endpoints.len()].clone()
     }
 
-    pub(crate) fn pinned_index(&self) -> usize {
-        self.pinned.load(Ordering::Relaxed) % self.endpoints.len()
-    }
-
-    pub(crate) fn pin(&self, index: usize) {
+    /// Replaces the endpoints (the Go client's `SetEndpoints`). The pin stays on its endpoint when the new list
+    /// has it, and goes to the first endpoint otherwise.
+    ///
+    /// # Errors
+    /// [`InvalidRequest`] when the list is empty; the set is then unchanged, so a client never has none.
+    pub fn replace(&self, endpoints: Vec<Endpoint>) -> Result<(), InvalidRequest> {
+        if endpoints.is_empty() {
+            return Err(no_endpoints());
+        }
+        let pinned = self.pinned();
+        let index = endpoints.iter().position(|e| *e == pinned).unwrap_or(0);
+        let mut current = self.endpoints.write().unwrap_or_else(PoisonError::into_inner);
+        *current = endpoints.into();
         self.pinned.store(index, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Pins `endpoint`, when the set has it (the leader, in leader-first selection); returns whether it did.
+    pub fn pin_to(&self, endpoint: &Endpoint) -> bool {
+        match self.endpoints().iter().position(|e| e == endpoint) {
+            Some(index) => {
+                self.pin(index);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Moves the pin off `endpoint` to the next endpoint, when it is pinned: for a caller that learned the member
     /// is unwell outside a call (a watcher's liveness probe), so that the next call does not start there.
     pub fn unpin(&self, endpoint: &Endpoint) {
+        let endpoints = self.endpoints();
         let raw = self.pinned.load(Ordering::Relaxed);
-        let pinned = raw % self.endpoints.len();
-        if &self.endpoints[pinned] == endpoint {
+        let pinned = raw % endpoints.len();
+        if &endpoints[pinned] == endpoint {
             // Only if no call moved the pin meanwhile: a fresher answer wins.
-            let next = (pinned + 1) % self.endpoints.len();
+            let next = (pinned + 1) % endpoints.len();
             let _ = self.pinned.compare_exchange(raw, next, Ordering::Relaxed, Ordering::Relaxed);
         }
+    }
+
+    /// The pinned index in `endpoints`, a snapshot of this set.
+    pub(crate) fn pinned_index(&self, endpoints: &[Endpoint]) -> usize {
+        self.pinned.load(Ordering::Relaxed) % endpoints.len()
+    }
+
+    pub(crate) fn pin(&self, index: usize) {
+        self.pinned.store(index, Ordering::Relaxed);
     }
 
     /// Pins a random endpoint, so that clients given the same list spread over the members; the rotation order
@@ -74,6 +107,53 @@ impl EndpointSet {
         // RandomState is seeded per process and per instance: randomness enough to spread clients, with no
         // dependency.
         let random = RandomState::new().hash_one(std::time::SystemTime::now());
-        self.pin(usize::try_from(random % self.endpoints.len() as u64).unwrap_or(0));
+        let len = self.endpoints().len() as u64;
+        self.pin(usize::try_from(random % len).unwrap_or(0));
+    }
+}
+
+/// Parses and checks endpoint URLs, in the order given.
+pub(crate) fn parse_all<I, S>(urls: I) -> Result<Vec<Endpoint>, InvalidRequest>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    urls.into_iter().map(|url| Endpoint::parse(url.as_ref())).collect()
+}
+
+fn no_endpoints() -> InvalidRequest {
+    InvalidRequest::new(InvalidRequestKind::Config, "no endpoints given")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(urls: &[&str]) -> Arc<EndpointSet> {
+        EndpointSet::parse(urls).unwrap()
+    }
+
+    #[test]
+    fn replacing_keeps_the_pin_on_its_endpoint_and_never_empties_the_set() {
+        let endpoints = set(&["http://a:1", "http://b:2", "http://c:3"]);
+        endpoints.pin(1);
+        let new = parse_all(["http://c:3", "http://b:2"]).unwrap();
+        endpoints.replace(new).unwrap();
+        assert_eq!(endpoints.pinned().as_str(), "http://b:2");
+        endpoints.replace(parse_all(["http://d:4"]).unwrap()).unwrap();
+        assert_eq!(endpoints.pinned().as_str(), "http://d:4", "the pinned endpoint left: the first one");
+        assert!(endpoints.replace(Vec::new()).is_err());
+        assert_eq!(endpoints.endpoints().len(), 1, "unchanged");
+    }
+
+    #[test]
+    fn pin_to_and_unpin() {
+        let endpoints = set(&["http://a:1", "http://b:2"]);
+        assert!(endpoints.pin_to(&Endpoint::parse("http://b:2").unwrap()));
+        assert!(!endpoints.pin_to(&Endpoint::parse("http://z:9").unwrap()));
+        endpoints.unpin(&Endpoint::parse("http://a:1").unwrap());
+        assert_eq!(endpoints.pinned().as_str(), "http://b:2", "a is not pinned: nothing moves");
+        endpoints.unpin(&Endpoint::parse("http://b:2").unwrap());
+        assert_eq!(endpoints.pinned().as_str(), "http://a:1");
     }
 }

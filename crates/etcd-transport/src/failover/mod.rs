@@ -18,6 +18,7 @@ mod layer;
 mod service;
 
 pub use endpoints::EndpointSet;
+pub(crate) use endpoints::parse_all as parse_endpoints;
 pub use layer::FailoverLayer;
 pub use service::Failover;
 

@@ -71,8 +71,8 @@ where
         let (index, endpoints_left) = match (&target, &state) {
             (Some(_), Some(state)) => (state.next_attempt(0, 1).0, 0),
             (Some(_), None) => (0, 0),
-            (None, Some(state)) => state.next_attempt(set.pinned_index(), endpoints.len()),
-            (None, None) => (set.pinned_index(), 0),
+            (None, Some(state)) => state.next_attempt(set.pinned_index(&endpoints), endpoints.len()),
+            (None, None) => (set.pinned_index(&endpoints), 0),
         };
         let pins = target.is_none();
         let endpoint = target.unwrap_or_else(|| endpoints[index].clone());
@@ -88,7 +88,8 @@ where
                 Ok(future) => match future.await.map_err(Into::into) {
                     Ok(response) if !response.status().is_server_error() => {
                         if pins {
-                            set.pin(index);
+                            // By endpoint, not index: the list may have been replaced during the call.
+                            set.pin_to(&endpoint);
                         }
                         let mut response = response;
                         response.extensions_mut().insert(endpoint);

@@ -38,11 +38,18 @@ impl HyperTransport {
     /// A pooled client with Nagle's algorithm off (etcd's answers are small and latency-bound) and idle
     /// connections kept for 90 seconds. `https://` endpoints are checked against the system's roots.
     pub fn new() -> Self {
+        HyperTransport::with_connect_timeout(None)
+    }
+
+    /// Like [`HyperTransport::new`], giving up on a TCP connection not made within `timeout`. The failure is a
+    /// [`ConnectError`]: the request never left, so any request may go to the next endpoint. Keep it below the
+    /// header timeout, which would otherwise fire first and leave a write's outcome unknown.
+    pub fn with_connect_timeout(timeout: Option<Duration>) -> Self {
         #[cfg(feature = "tls")]
-        let connector = crate::tls::https_connector(None, http_connector())
+        let connector = crate::tls::https_connector(None, http_connector(timeout))
             .expect("the default TLS configuration reads no file and parses no PEM");
         #[cfg(not(feature = "tls"))]
-        let connector = http_connector();
+        let connector = http_connector(timeout);
         HyperTransport::over(connector)
     }
 
@@ -53,7 +60,19 @@ impl HyperTransport {
     /// PEM without a certificate or key, a key that does not match its certificate, a bad server name.
     #[cfg(feature = "tls")]
     pub fn with_tls(tls: &crate::TlsConfig) -> Result<Self, etcd_core::InvalidRequest> {
-        let transport = HyperTransport::over(crate::tls::https_connector(Some(tls), http_connector())?);
+        HyperTransport::with_tls_and_connect_timeout(tls, None)
+    }
+
+    /// [`HyperTransport::with_tls`] and [`HyperTransport::with_connect_timeout`] together.
+    ///
+    /// # Errors
+    /// As [`HyperTransport::with_tls`].
+    #[cfg(feature = "tls")]
+    pub fn with_tls_and_connect_timeout(
+        tls: &crate::TlsConfig,
+        timeout: Option<Duration>,
+    ) -> Result<Self, etcd_core::InvalidRequest> {
+        let transport = HyperTransport::over(crate::tls::https_connector(Some(tls), http_connector(timeout))?);
         Ok(HyperTransport { presents_client_certificate: tls.presents_client_certificate(), ..transport })
     }
 
@@ -70,9 +89,10 @@ impl HyperTransport {
     }
 }
 
-fn http_connector() -> HttpConnector {
+fn http_connector(connect_timeout: Option<Duration>) -> HttpConnector {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
+    connector.set_connect_timeout(connect_timeout);
     // With TLS, the https connector above it decides which schemes go through; without, only http may.
     connector.enforce_http(!cfg!(feature = "tls"));
     connector
@@ -112,5 +132,18 @@ impl Service<Request<RequestBody>> for HyperTransport {
 /// A failure to connect becomes a [`ConnectError`] (a failed TLS handshake too, above); the rest may have
 /// reached the member.
 fn classify(error: hyper_util::client::legacy::Error) -> BoxError {
-    if error.is_connect() { ConnectError::new(error).into() } else { error.into() }
+    if error.is_connect() || was_never_sent(&error) { ConnectError::new(error).into() } else { error.into() }
+}
+
+/// Whether hyper dropped the request before writing it: its connection closed before it was ready ("canceled"),
+/// as when a TLS server refuses the handshake after the client thought it done.
+fn was_never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_canceled) {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
