@@ -5,7 +5,7 @@ use etcd_transport::{Client, Endpoint};
 
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
 use crate::request;
-use crate::watch::{WatchLoop, Watcher, WatcherOptions};
+use crate::watch::{ProbeCache, WatchLoop, Watcher, WatcherOptions};
 
 /// etcd's v2 keys API over a [`Client`]: get, set, create, create in order, update, delete.
 ///
@@ -31,6 +31,8 @@ use crate::watch::{WatchLoop, Watcher, WatcherOptions};
 pub struct KeysApi {
     client: Client,
     prefix: Arc<str>,
+    /// Shared by the watchers of this API and its clones.
+    probes: Arc<ProbeCache>,
 }
 
 impl KeysApi {
@@ -42,7 +44,11 @@ impl KeysApi {
     /// The keys API with every key under `prefix` (the Go client's `NewKeysAPIWithPrefix`): `get("a")` reads
     /// `<prefix>/a`. The keys in responses are etcd's full keys, prefix included.
     pub fn with_prefix(client: Client, prefix: impl Into<String>) -> Self {
-        KeysApi { client, prefix: prefix.into().into() }
+        KeysApi { client, prefix: prefix.into().into(), probes: Arc::default() }
+    }
+
+    pub(crate) fn probes(&self) -> &ProbeCache {
+        &self.probes
     }
 
     /// The client this API sends through.

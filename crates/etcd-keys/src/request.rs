@@ -42,7 +42,11 @@ impl Builder {
     }
 
     fn form(&mut self, name: &str, value: &str) -> &mut Self {
-        self.form.get_or_insert_with(|| form_urlencoded::Serializer::new(String::new())).append_pair(name, value);
+        // Sized for the first pair unencoded, so that a set's `value=...` form takes one allocation, not four.
+        let capacity = 32 + name.len() + value.len();
+        self.form
+            .get_or_insert_with(|| form_urlencoded::Serializer::new(String::with_capacity(capacity)))
+            .append_pair(name, value);
         self
     }
 

@@ -250,3 +250,39 @@ fn futures_clients_and_errors_are_send_and_sync() {
     send(&keys.delete("/k", None));
     send(&keys.create_in_order("/q", "v", None));
 }
+
+/// Quiet watchers of one member share its liveness probe: 50 watchers over a second of quiet cost about one
+/// probe per interval, not one each.
+#[tokio::test(start_paused = true)]
+async fn quiet_watchers_share_the_liveness_probe() {
+    let probes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = probes.clone();
+    let transport = tower::service_fn(move |request: Request<RequestBody>| {
+        let count = count.clone();
+        async move {
+            if request.uri().path() == "/health" {
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok::<_, std::convert::Infallible>(Response::new(Body::from(r#"{"health":"true"}"#)));
+            }
+            // A watch that etcd registered and that never sees an event.
+            let quiet = http_body_util::StreamBody::new(futures_util::stream::pending::<
+                Result<http_body::Frame<Bytes>, std::convert::Infallible>,
+            >());
+            Ok(Response::builder().header("x-etcd-index", "7").body(Body::new(quiet)).unwrap())
+        }
+    });
+    let client = Client::builder(["http://m:1"]).transport(transport).build().unwrap();
+    let keys = KeysApi::new(client);
+    let interval = Duration::from_millis(100);
+    let options = etcd_keys::WatcherOptions::new().with_liveness_probe(interval, Duration::from_millis(50));
+    let watching: Vec<_> = (0..50)
+        .map(|i| {
+            let mut watcher = keys.watcher(&format!("/w{i}"), Some(options.clone()));
+            tokio::spawn(async move { watcher.next().await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(watching.iter().all(|w| !w.is_finished()), "no watcher ends");
+    let probes = probes.load(std::sync::atomic::Ordering::Relaxed);
+    assert!((5..=30).contains(&probes), "{probes} probes for 50 watchers over 10 intervals");
+}

@@ -20,6 +20,7 @@
 //! Dropping a watcher cancels its request and closes its connection.
 
 mod event;
+mod liveness;
 mod options;
 mod poll;
 
@@ -33,6 +34,7 @@ use std::task::{Context, Poll};
 use etcd_core::{Error, Response};
 use futures_core::Stream;
 
+pub(crate) use liveness::ProbeCache;
 pub use options::{DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, WatcherOptions};
 pub(crate) use poll::WatchLoop;
 

@@ -4,12 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
 use etcd_core::decode::X_ETCD_INDEX;
 use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response, decode};
-use etcd_transport::rotation::SendTo;
-use etcd_transport::{Body, Endpoint, Idempotency};
-use http::{Request, StatusCode};
+use etcd_transport::{Body, Endpoint};
+use http::StatusCode;
 use http_body_util::BodyExt;
 
 use super::event;
@@ -278,10 +276,13 @@ impl WatchLoop {
                         continue;
                     }
                     Err(_quiet) => {
-                        let (Some(Liveness { timeout, .. }), Some(endpoint)) = (liveness, &open.endpoint) else {
+                        let (Some(Liveness { interval: liveness_interval, timeout }), Some(endpoint)) =
+                            (liveness, &open.endpoint)
+                        else {
                             continue;
                         };
-                        if is_well(&client, endpoint, timeout).await {
+                        let probes = self.keys.probes();
+                        if probes.is_well(&client, endpoint, liveness_interval, timeout).await {
                             continue;
                         }
                         return Read::Unwell(endpoint.clone());
@@ -337,26 +338,6 @@ impl OpenStream {
         line.pop();
         Some(line)
     }
-}
-
-/// Whether the member answers its health check in time and says it is part of a working cluster.
-async fn is_well(client: &etcd_transport::Client, endpoint: &Endpoint, timeout: Duration) -> bool {
-    let mut request = Request::get("/health").body(Bytes::new()).expect("a static request");
-    request.extensions_mut().insert(SendTo(endpoint.clone()));
-    request.extensions_mut().insert(Idempotency::Read);
-    let check = async {
-        let response = client.send(request).await.ok()?;
-        let status = response.status();
-        let body = response.into_body().bytes().await.ok()?;
-        // A member that lost its cluster says "health":"false" (with a 503, which the rotation already turned
-        // into an error); any other answer means it is awake and in its cluster.
-        Some(status != StatusCode::SERVICE_UNAVAILABLE && !contains(&body, br#""health":"false""#))
-    };
-    matches!(tokio::time::timeout(timeout, check).await, Ok(Some(true)))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn with_endpoint(error: Error, endpoint: Option<&Endpoint>) -> Error {
