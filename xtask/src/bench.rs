@@ -83,7 +83,8 @@ pub(crate) fn cmd_bench(args: &[String]) -> Result<ExitCode, String> {
     eprintln!("xtask: report written to {}", crate::rel(&report));
 
     if options.update {
-        let root = etcd_testkit::workspace_root(&target).ok_or("cannot find the workspace root")?;
+        let start = std::env::var_os("CARGO_MANIFEST_DIR").map(std::path::PathBuf::from).unwrap_or_default();
+        let root = etcd_testkit::workspace_root(&start).ok_or("cannot find the workspace root")?;
         update_benchmarks_md(&root.join("BENCHMARKS.md"), &report)?;
     }
     if options.micro {

@@ -1,8 +1,9 @@
 //! `etcd-bench`: the etcd v2 client against a raw hyper-util baseline sending the same requests, on the same
 //! server, in one run. `cargo xtask bench` starts etcd, builds this with `--release` and runs it.
 //!
-//! The orchestrator (`etcd-bench run`) prepares the server, checks that both sides send byte-identical requests,
-//! then runs every workload once per side and round, each in a child process of its own (`etcd-bench phase`).
+//! The orchestrator (`etcd-bench run`) checks that both sides put byte-identical requests on the wire, prepares
+//! the server, then runs every workload once per side and round, each in a child process of its own
+//! (`etcd-bench phase`).
 //! A process per phase gives each its own peak resident size (`VmHWM`) with nothing left over from another
 //! phase: resetting the peak with `/proc/self/clear_refs` would start it from the current resident size, which
 //! after the 10,000-key listing holds whatever memory the allocator kept. The client and the baseline take
@@ -30,7 +31,7 @@ etcd-bench: the etcd v2 client against the raw hyper-util limit (run through `ca
 
 etcd-bench run [options]
   --endpoint URL       the etcd member to use (default: the first of $ETCD_ENDPOINTS)
-  --rounds N           rounds per workload and side (default 3)
+  --rounds N           rounds per workload and side (default 5)
   --scale F            multiply every workload's operation count by F (default 1)
   --only A,B           run only these workloads
   --runtime R          multi (tokio multi-thread, one worker per core; default) or current (current-thread)
@@ -89,7 +90,7 @@ impl Options {
                 .ok()
                 .and_then(|e| e.split(',').next().map(str::to_owned))
                 .unwrap_or_default(),
-            rounds: 3,
+            rounds: 5,
             scale: 1.0,
             only: None,
             runtime: Runtime::Multi,
@@ -212,8 +213,8 @@ fn orchestrate(options: &Options) -> Result<(), String> {
     let setup = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
     let (etcd_version, listing_bytes) = setup.block_on(async {
         let version = setup::server_version(&endpoint).await?;
-        identical::check(&endpoint, &data).await?;
-        eprintln!("etcd-bench: the client's requests are byte-identical to the baseline's");
+        identical::check().await?;
+        eprintln!("etcd-bench: the client's requests are byte-identical to the baseline's on the wire");
         eprintln!("etcd-bench: writing {} keys for the listing on etcd {version} at {endpoint}", data::LIST_KEYS);
         let listing_bytes = setup::prepare(&endpoint, &data).await?;
         Ok::<_, String>((version, listing_bytes))

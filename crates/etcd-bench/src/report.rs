@@ -42,6 +42,16 @@ impl Row {
         self.stat(SideKind::Client, metric) / self.stat(SideKind::Raw, metric)
     }
 
+    /// The client's best over the baseline's best: the lowest value for `lower_is_better`, else the highest. The
+    /// machine's other load can only add CPU time or take throughput, so the bests are the least disturbed.
+    fn best_ratio(&self, metric: fn(&Sample) -> f64, lower_is_better: bool) -> f64 {
+        let best = |side| {
+            let values = self.of(side).map(metric);
+            if lower_is_better { values.fold(f64::INFINITY, f64::min) } else { values.fold(0.0, f64::max) }
+        };
+        best(SideKind::Client) / best(SideKind::Raw)
+    }
+
     /// The lowest and highest ratio of one round's client sample to the same round's baseline sample.
     fn round_ratios(&self, metric: fn(&Sample) -> f64) -> (f64, f64) {
         let ratios = self.of(SideKind::Client).zip(self.of(SideKind::Raw)).map(|(c, r)| metric(c) / metric(r));
@@ -113,7 +123,12 @@ pub fn render(context: &Context, rows: &[Row]) -> String {
     for line in NOT_YET {
         let _ = writeln!(w, "\n{line}");
     }
-    let _ = writeln!(w, "\nWhere the CPU goes (medians): system time and voluntary context switches per operation.\n");
+    let _ = writeln!(
+        w,
+        "\nWhere the CPU goes (medians): system time and voluntary context switches per operation. The kernel \
+         splits CPU time into user and system by sampling at the tick, so the split is approximate; the totals \
+         above are exact.\n"
+    );
     let _ = writeln!(w, "| workload | raw sys µs/op | client sys µs/op | raw switches/op | client switches/op |");
     let _ = writeln!(w, "|---|--:|--:|--:|--:|");
     for row in rows.iter().filter(|r| r.has(SideKind::Raw) && r.has(SideKind::Client)) {
@@ -144,17 +159,22 @@ pub fn render(context: &Context, rows: &[Row]) -> String {
             );
         }
     }
-    let _ = writeln!(w, "\nTargets (ratio of medians; in brackets the lowest and highest ratio of a single round):\n");
-    let _ = writeln!(w, "| target | measured | met |");
-    let _ = writeln!(w, "|---|--:|:-:|");
+    let _ = writeln!(
+        w,
+        "\nTargets, judged on the ratio of medians (in brackets: the lowest and highest ratio of a single round; \
+         then the ratio of each side's best round):\n"
+    );
+    let _ = writeln!(w, "| target | measured | best rounds | met |");
+    let _ = writeln!(w, "|---|--:|--:|:-:|");
     for target in targets(rows) {
         let _ = writeln!(
             w,
-            "| {} | {:.2} [{:.2}–{:.2}] | {} |",
+            "| {} | {:.2} [{:.2}–{:.2}] | {:.2} | {} |",
             target.what,
             target.ratio,
             target.range.0,
             target.range.1,
+            target.best,
             if target.met { "yes" } else { "**no**" }
         );
     }
@@ -165,6 +185,7 @@ struct Target {
     what: String,
     ratio: f64,
     range: (f64, f64),
+    best: f64,
     met: bool,
 }
 
@@ -175,7 +196,8 @@ fn targets(rows: &[Row]) -> Vec<Target> {
         |row: &Row, what: String, metric: fn(&Sample) -> f64, at_most: Option<f64>, at_least: Option<f64>| {
             let ratio = row.ratio(metric);
             let met = at_most.is_none_or(|max| ratio <= max) && at_least.is_none_or(|min| ratio >= min);
-            targets.push(Target { what, ratio, range: row.round_ratios(metric), met });
+            let best = row.best_ratio(metric, at_most.is_some());
+            targets.push(Target { what, ratio, range: row.round_ratios(metric), best, met });
         };
     for row in rows.iter().filter(|r| r.has(SideKind::Raw) && r.has(SideKind::Client)) {
         let name = row.workload.name;

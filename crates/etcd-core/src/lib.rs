@@ -6,7 +6,9 @@
 //! - [`Error`]: the one error type of the workspace, which separates an answer from etcd ([`EtcdError`]),
 //!   a failure to reach the cluster ([`ClusterError`]), a write whose outcome is unknown ([`OutcomeUnknown`]),
 //!   an answer that is not etcd's ([`InvalidResponse`]), a request refused before sending ([`InvalidRequest`]),
-//!   the caller's own deadline ([`DeadlineExceeded`]) and the auth API's refusals ([`AuthError`]);
+//!   the caller's own deadline ([`DeadlineExceeded`]), the auth API's refusals ([`AuthError`]) and the members
+//!   API's ([`MemberError`]);
+//! - [`Member`]: a member of the cluster, as the members API lists it;
 //! - [`decode`]: turning an HTTP status, headers and body into a [`Response`] or an [`Error`].
 //!
 //! Most users reach these types through `etcd-keys`, which re-exports them.
@@ -14,6 +16,7 @@
 mod action;
 pub mod decode;
 mod error;
+mod member;
 mod node;
 mod response;
 mod time;
@@ -21,7 +24,9 @@ mod time;
 pub use action::Action;
 pub use error::{
     AttemptFailure, AuthError, AuthErrorKind, BoxError, ClusterError, DeadlineExceeded, EndpointError, Error,
-    ErrorCode, EtcdError, InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind, OutcomeUnknown,
+    ErrorCode, EtcdError, InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind, MemberError,
+    MemberErrorKind, OutcomeUnknown,
 };
+pub use member::{Member, MemberId, ParseMemberIdError};
 pub use node::Node;
 pub use response::Response;

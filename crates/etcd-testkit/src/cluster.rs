@@ -68,6 +68,8 @@ pub struct ClusterBuilder {
     client_tls: Option<(PathBuf, PathBuf)>,
     /// The CA client certificates must be signed by.
     trusted_ca: Option<PathBuf>,
+    /// What members advertise as their client URLs instead of the real ones, in member order.
+    advertised_client_urls: Vec<String>,
 }
 
 impl Default for ClusterBuilder {
@@ -81,6 +83,7 @@ impl Default for ClusterBuilder {
             data_root: None,
             client_tls: None,
             trusted_ca: None,
+            advertised_client_urls: Vec::new(),
         }
     }
 }
@@ -166,6 +169,20 @@ impl ClusterBuilder {
         self
     }
 
+    /// Has the members advertise these client URLs (`--advertise-client-urls`, one per member, in order) while
+    /// they listen on their real ones: what the members API lists for them, and what a client's sync picks up.
+    /// For tests of clients that cannot reach what members advertise (tunnels, proxies); keep the URLs on
+    /// loopback (`http://127.0.0.1:1` is closed everywhere). Members beyond the list advertise their real URL.
+    /// [`Member::client_url`] stays the real one.
+    pub fn advertise_client_urls<I, S>(mut self, urls: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.advertised_client_urls = urls.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Starts the cluster and waits until every member is ready: `/health`
     /// reports `"health":"true"` (the member sees a leader) and `GET /v2/keys/`
     /// answers 200 (the v2 API is on).
@@ -245,32 +262,22 @@ impl ClusterBuilder {
             let peer_url = format!("http://127.0.0.1:{}", ports[per_member * i + 1]);
             let metrics_port = client_tls.as_ref().map(|_| ports[per_member * i + 2]);
             let data_dir = member_dir.join("data");
-            let mut args: Vec<OsString> = Vec::new();
-            let mut push = |flag: &str, value: &dyn AsRef<std::ffi::OsStr>| {
-                args.push(flag.into());
-                args.push(value.as_ref().to_os_string());
+            let advertised_client_url =
+                self.advertised_client_urls.get(i).cloned().unwrap_or_else(|| client_url.clone());
+            let flags = MemberFlags {
+                name: &name,
+                data_dir: &data_dir,
+                client_url: &client_url,
+                advertised_client_url: &advertised_client_url,
+                peer_url: &peer_url,
+                initial_cluster: &initial_cluster,
+                initial_state: "new",
+                token: &token,
             };
-            push("--name", &name);
-            push("--data-dir", &data_dir);
-            push("--listen-client-urls", &client_url);
-            push("--advertise-client-urls", &client_url);
-            push("--listen-peer-urls", &peer_url);
-            push("--initial-advertise-peer-urls", &peer_url);
-            push("--initial-cluster", &initial_cluster);
-            push("--initial-cluster-state", &"new");
-            push("--initial-cluster-token", &token);
-            args.push("--enable-v2=true".into());
-            args.push("--logger=zap".into());
-            args.push("--log-outputs=stderr".into());
-            if binary.supports_unsafe_no_fsync() {
-                args.push("--unsafe-no-fsync".into());
-            }
-            if let (Some(client_tls), Some(metrics_port)) = (&client_tls, metrics_port) {
-                args.extend(client_tls.args(metrics_port));
-            }
-            args.extend(self.extra_args.iter().map(OsString::from));
+            let args = flags.args(binary, client_tls.as_ref().zip(metrics_port), &self.extra_args);
             members.push(Member {
                 name,
+                advertised_client_url,
                 client_port: ports[per_member * i],
                 peer_port: ports[per_member * i + 1],
                 metrics_port,
@@ -282,8 +289,16 @@ impl ClusterBuilder {
             });
         }
 
-        let mut cluster =
-            Cluster { binary: binary.clone(), members, dir: Some(dir), root, ready_timeout: self.ready_timeout };
+        let mut cluster = Cluster {
+            binary: binary.clone(),
+            members,
+            dir: Some(dir),
+            root,
+            ready_timeout: self.ready_timeout,
+            token,
+            client_tls,
+            extra_args: self.extra_args.clone(),
+        };
         for i in 0..n {
             // A failure to spawn at all (binary gone, no permission) is not
             // something new ports would fix.
@@ -322,10 +337,55 @@ pub enum MemberState {
     Killed,
 }
 
+/// The command-line flags that make a member: who it is, where it listens, which cluster it starts or joins.
+struct MemberFlags<'a> {
+    name: &'a str,
+    data_dir: &'a Path,
+    client_url: &'a str,
+    advertised_client_url: &'a str,
+    peer_url: &'a str,
+    initial_cluster: &'a str,
+    /// `new` for a member of a new cluster, `existing` for one joining a running cluster.
+    initial_state: &'a str,
+    token: &'a str,
+}
+
+impl MemberFlags<'_> {
+    fn args(&self, binary: &EtcdBinary, tls: Option<(&ClientTls, u16)>, extra_args: &[String]) -> Vec<OsString> {
+        let mut args: Vec<OsString> = Vec::new();
+        let mut push = |flag: &str, value: &dyn AsRef<std::ffi::OsStr>| {
+            args.push(flag.into());
+            args.push(value.as_ref().to_os_string());
+        };
+        push("--name", &self.name);
+        push("--data-dir", &self.data_dir);
+        push("--listen-client-urls", &self.client_url);
+        push("--advertise-client-urls", &self.advertised_client_url);
+        push("--listen-peer-urls", &self.peer_url);
+        push("--initial-advertise-peer-urls", &self.peer_url);
+        push("--initial-cluster", &self.initial_cluster);
+        push("--initial-cluster-state", &self.initial_state);
+        push("--initial-cluster-token", &self.token);
+        args.push("--enable-v2=true".into());
+        args.push("--logger=zap".into());
+        args.push("--log-outputs=stderr".into());
+        if binary.supports_unsafe_no_fsync() {
+            args.push("--unsafe-no-fsync".into());
+        }
+        if let Some((client_tls, metrics_port)) = tls {
+            args.extend(client_tls.args(metrics_port));
+        }
+        args.extend(extra_args.iter().map(OsString::from));
+        args
+    }
+}
+
 /// One etcd member of a [`Cluster`].
 #[derive(Debug)]
 pub struct Member {
     name: String,
+    /// What the member advertises as its client URL; the real one unless the test chose otherwise.
+    advertised_client_url: String,
     client_port: u16,
     peer_port: u16,
     /// The plain-HTTP metrics and health listener of a member serving clients over TLS.
@@ -348,6 +408,12 @@ impl Member {
     pub fn client_url(&self) -> String {
         let scheme = if self.metrics_port.is_some() { "https" } else { "http" };
         format!("{scheme}://127.0.0.1:{}", self.client_port)
+    }
+
+    /// The client URL the member advertises (what the members API lists for it): [`Member::client_url`], unless
+    /// the cluster was built with [`ClusterBuilder::advertise_client_urls`].
+    pub fn advertised_client_url(&self) -> &str {
+        &self.advertised_client_url
     }
 
     /// Peer URL, for example `http://127.0.0.1:41235`.
@@ -480,6 +546,12 @@ pub struct Cluster {
     dir: Option<TempDir>,
     root: PathBuf,
     ready_timeout: Duration,
+    /// The `--initial-cluster-token` of the members, for members joining later.
+    token: String,
+    /// The client TLS files of the members, for members joining later.
+    client_tls: Option<ClientTls>,
+    /// The builder's extra arguments, for members joining later.
+    extra_args: Vec<String>,
 }
 
 impl Cluster {
@@ -585,6 +657,68 @@ impl Cluster {
     pub fn restart(&mut self, index: usize) -> io::Result<()> {
         self.restart_no_wait(index)?;
         self.wait_members(&[index], self.ready_timeout).map_err(io::Error::from)
+    }
+
+    /// Adds a member to this value without starting it, for a test that grows the cluster: the next name (`m3`
+    /// after `m0` to `m2`), free loopback ports, a data directory, and the flags to join the running cluster
+    /// (`--initial-cluster-state existing`, `--initial-cluster` naming every member of this value, killed ones
+    /// included, and the new one). Returns its index.
+    ///
+    /// Announce its peer URL ([`Member::peer_url`]) to the cluster first (the members API's add, `POST
+    /// /v2/members`), then start it with [`Cluster::start_member`]: etcd refuses a member it was not told about,
+    /// and one whose `--initial-cluster` differs from its member list (so a test that removed members through
+    /// the API should not add more this way).
+    pub fn new_member(&mut self) -> io::Result<usize> {
+        let index = self.members.len();
+        let name = (index..).map(|i| format!("m{i}")).find(|n| self.members.iter().all(|m| &m.name != n));
+        let name = name.expect("an unbounded range has a free name");
+        let per_member = if self.client_tls.is_some() { 3 } else { 2 };
+        let ports = free_ports(per_member)?;
+        let member_dir = self.root.join(&name);
+        fs::create_dir_all(&member_dir)?;
+        let scheme = if self.client_tls.is_some() { "https" } else { "http" };
+        let client_url = format!("{scheme}://127.0.0.1:{}", ports[0]);
+        let peer_url = format!("http://127.0.0.1:{}", ports[1]);
+        let metrics_port = self.client_tls.as_ref().map(|_| ports[2]);
+        let initial_cluster = self
+            .members
+            .iter()
+            .map(|m| format!("{}={}", m.name, m.peer_url()))
+            .chain([format!("{name}={peer_url}")])
+            .collect::<Vec<_>>()
+            .join(",");
+        let data_dir = member_dir.join("data");
+        let flags = MemberFlags {
+            name: &name,
+            data_dir: &data_dir,
+            client_url: &client_url,
+            advertised_client_url: &client_url,
+            peer_url: &peer_url,
+            initial_cluster: &initial_cluster,
+            initial_state: "existing",
+            token: &self.token,
+        };
+        let args = flags.args(&self.binary, self.client_tls.as_ref().zip(metrics_port), &self.extra_args);
+        self.members.push(Member {
+            name,
+            advertised_client_url: client_url,
+            client_port: ports[0],
+            peer_port: ports[1],
+            metrics_port,
+            dir: member_dir,
+            data_dir,
+            args,
+            child: None,
+            stopped: false,
+        });
+        Ok(index)
+    }
+
+    /// Starts member `index`, one made by [`Cluster::new_member`] (it then joins the cluster) or one that was
+    /// killed, and waits until it is ready, at most the builder's ready timeout. The same as
+    /// [`Cluster::restart`].
+    pub fn start_member(&mut self, index: usize) -> io::Result<()> {
+        self.restart(index)
     }
 
     /// Like [`Cluster::restart`], without waiting for readiness.

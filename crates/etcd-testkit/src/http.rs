@@ -24,12 +24,23 @@ pub(crate) fn request(
     form_body: Option<&str>,
     timeout: Duration,
 ) -> io::Result<Response> {
+    send(addr, method, path, form_body.map(|body| ("application/x-www-form-urlencoded", body)), timeout)
+}
+
+/// Like [`request`], with a body of any content type (`(content type, body)`).
+pub(crate) fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &str)>,
+    timeout: Duration,
+) -> io::Result<Response> {
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
     let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n");
-    if let Some(body) = form_body {
-        req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+    if let Some((content_type, body)) = body {
+        req.push_str(&format!("Content-Type: {content_type}\r\n"));
         req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     } else {
         req.push_str("\r\n");

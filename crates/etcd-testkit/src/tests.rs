@@ -261,3 +261,50 @@ fn startup_failure_reports_the_log_tail() {
     assert!(msg.contains("exited during startup"), "{msg}");
     assert!(msg.contains("no-such-flag-for-the-testkit"), "{msg}");
 }
+
+#[test]
+fn members_can_advertise_other_client_urls_than_they_listen_on() {
+    let Some(cluster) = Cluster::builder().advertise_client_urls(["http://127.0.0.1:1"]).start_or_skip() else {
+        return;
+    };
+    let m = cluster.member(0);
+    assert_eq!(m.advertised_client_url(), "http://127.0.0.1:1");
+    assert_ne!(m.client_url(), m.advertised_client_url());
+    assert!(m.is_ready(), "it serves on its real URL");
+    let members = http::get(m.client_addr(), "/v2/members", Duration::from_secs(5)).unwrap();
+    assert!(members.body.contains(r#""clientURLs":["http://127.0.0.1:1"]"#), "{}", members.body);
+}
+
+#[test]
+fn a_new_member_joins_the_running_cluster_once_announced() {
+    let Some(mut cluster) = cluster_or_skip(1) else {
+        return;
+    };
+    assert!(matches!(put(cluster.member(0), "k", "before-join"), Ok(200 | 201)));
+    let index = cluster.new_member().unwrap();
+    assert_eq!(index, 1);
+    let new = cluster.member(1);
+    assert_eq!((new.name(), new.state()), ("m1", MemberState::Killed), "made, not started");
+    assert_eq!(new.advertised_client_url(), new.client_url());
+    let announce = format!(r#"{{"peerURLs":["{}"]}}"#, new.peer_url());
+    let added = http::send(
+        cluster.member(0).client_addr(),
+        "POST",
+        "/v2/members",
+        Some(("application/json", &announce)),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    assert_eq!(added.status, 201, "{}", added.body);
+
+    cluster.start_member(1).unwrap();
+    let new = cluster.member(1);
+    assert_eq!(new.state(), MemberState::Running);
+    let args = process::cmdline(new.pid().unwrap()).unwrap();
+    let flag = |name: &str| args.iter().position(|a| a == name).map(|i| args[i + 1].clone());
+    assert_eq!(flag("--initial-cluster-state").as_deref(), Some("existing"));
+    let initial = format!("m0={},m1={}", cluster.member(0).peer_url(), new.peer_url());
+    assert_eq!(flag("--initial-cluster"), Some(initial));
+    assert_eq!(get(new, "k").as_deref(), Some("before-join"), "the new member has the cluster's data");
+    assert_eq!(cluster.endpoints().len(), 2);
+}

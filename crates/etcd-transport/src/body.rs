@@ -1,9 +1,9 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use etcd_core::BoxError;
-use http_body::{Frame, SizeHint};
+use http_body::{Body as _, Frame, SizeHint};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 
@@ -35,8 +35,45 @@ impl Body {
     ///
     /// # Errors
     /// The transport's error when the body could not be read to its end (the connection closed, ...).
-    pub async fn bytes(self) -> Result<Bytes, BoxError> {
-        Ok(self.collect().await?.to_bytes())
+    pub async fn bytes(mut self) -> Result<Bytes, BoxError> {
+        let Some(first) = self.next_data().await? else { return Ok(Bytes::new()) };
+        let Some(second) = self.next_data().await? else {
+            // Most answers come in one piece: no copy.
+            return Ok(first);
+        };
+        if let Some(rest) = self.size_hint().exact().and_then(|rest| usize::try_from(rest).ok()) {
+            // A known length (Content-Length): one buffer of that size, filled as the pieces come, so a large
+            // answer takes its size once, not twice as when the pieces are kept and then joined.
+            let mut buffer = BytesMut::with_capacity(first.len() + second.len() + rest);
+            buffer.extend_from_slice(&first);
+            buffer.extend_from_slice(&second);
+            drop((first, second));
+            while let Some(data) = self.next_data().await? {
+                buffer.extend_from_slice(&data);
+            }
+            return Ok(buffer.freeze());
+        }
+        // An unknown length (chunked): keep the pieces and join them once, at their exact total, rather than
+        // grow a buffer by doubling.
+        let mut pieces = vec![first, second];
+        while let Some(data) = self.next_data().await? {
+            pieces.push(data);
+        }
+        let mut buffer = BytesMut::with_capacity(pieces.iter().map(Bytes::len).sum());
+        for piece in pieces {
+            buffer.extend_from_slice(&piece);
+        }
+        Ok(buffer.freeze())
+    }
+
+    /// The next piece of data, skipping trailers.
+    async fn next_data(&mut self) -> Result<Option<Bytes>, BoxError> {
+        while let Some(frame) = self.frame().await {
+            if let Ok(data) = frame?.into_data() {
+                return Ok(Some(data));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -90,5 +127,44 @@ impl http_body::Body for Body {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(pieces: Vec<Result<Frame<Bytes>, std::io::Error>>) -> Body {
+        struct Pieces(std::collections::VecDeque<Result<Frame<Bytes>, std::io::Error>>);
+        impl http_body::Body for Pieces {
+            type Data = Bytes;
+            type Error = std::io::Error;
+            fn poll_frame(
+                mut self: Pin<&mut Self>,
+                _cx: &mut Context<'_>,
+            ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+                Poll::Ready(self.0.pop_front())
+            }
+        }
+        Body::new(Pieces(pieces.into()))
+    }
+
+    #[tokio::test]
+    async fn bytes_joins_pieces_skips_trailers_and_keeps_a_single_piece_as_it_is() {
+        let one = Bytes::from_static(b"{\"action\":\"get\"}");
+        let read = Body::from(one.clone()).bytes().await.unwrap();
+        assert_eq!(read.as_ptr(), one.as_ptr(), "one piece: no copy");
+
+        let pieces = vec![
+            Ok(Frame::data(Bytes::from_static(b"ab"))),
+            Ok(Frame::trailers(http::HeaderMap::new())),
+            Ok(Frame::data(Bytes::from_static(b"cd"))),
+            Ok(Frame::data(Bytes::from_static(b"ef"))),
+        ];
+        assert_eq!(frames(pieces).bytes().await.unwrap(), "abcdef");
+
+        let broken = vec![Ok(Frame::data(Bytes::from_static(b"ab"))), Err(std::io::Error::other("reset"))];
+        assert_eq!(frames(broken).bytes().await.unwrap_err().to_string(), "reset");
+        assert_eq!(Body::empty().bytes().await.unwrap(), "");
     }
 }

@@ -8,6 +8,7 @@ use tower::Layer;
 use tower::retry::Policy;
 
 use crate::basic_auth::{BasicAuthLayer, Credentials};
+use crate::cluster_id::{ClusterId, ClusterIdCheckLayer};
 use crate::deadline::DeadlineLayer;
 use crate::failover::Failover;
 use crate::header_timeout::HeaderTimeoutLayer;
@@ -35,6 +36,7 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 ///                                                        first, ClusterError, OutcomeUnknown (.retry_policy())
 /// [layers added with .attempt_layer(), first outermost]  around each attempt on one endpoint
 /// header timeout                                         connect + send + response headers of one attempt
+/// cluster ID check                                       answers of another cluster refused (.expect_cluster_id())
 /// redirects                                              same method, body and credentials (.redirect_policy())
 /// basic auth
 /// transport                                              HyperTransport unless .transport() replaced it
@@ -52,6 +54,7 @@ pub struct Config {
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsConfig>,
     redirect_policy: RedirectPolicy,
+    cluster_id: Option<String>,
     failover: Option<FailoverFn>,
     call_layers: Vec<LayerFn>,
     attempt_layers: Vec<LayerFn>,
@@ -76,6 +79,7 @@ impl Config {
             #[cfg(feature = "tls")]
             tls: None,
             redirect_policy: RedirectPolicy::default(),
+            cluster_id: None,
             failover: None,
             call_layers: Vec::new(),
             attempt_layers: Vec::new(),
@@ -144,6 +148,16 @@ impl Config {
     /// Which redirects are followed: at most 10 by default (the Go client's `CheckRedirect`).
     pub fn redirect_policy(mut self, policy: RedirectPolicy) -> Self {
         self.redirect_policy = policy;
+        self
+    }
+
+    /// Refuses answers from any other cluster than `cluster_id` (as etcd writes it in `X-Etcd-Cluster-Id`, and
+    /// [`Response::cluster_id`](etcd_core::Response::cluster_id) gives it): such an answer fails its attempt, and
+    /// the next endpoint is tried whatever the request, since the expected cluster did not apply it. Answers
+    /// without the header (`/version`, `/health`, statistics) pass; see [`cluster_id`](crate::cluster_id).
+    /// A text that is no cluster ID is refused by [`build`](Config::build).
+    pub fn expect_cluster_id(mut self, cluster_id: impl Into<String>) -> Self {
+        self.cluster_id = Some(cluster_id.into());
         self
     }
 
@@ -216,6 +230,9 @@ impl Config {
             attempt = boxed(BasicAuthLayer::new(credentials).layer(attempt));
         }
         attempt = boxed(FollowRedirectsLayer::new(self.redirect_policy).layer(attempt));
+        if let Some(cluster_id) = &self.cluster_id {
+            attempt = boxed(ClusterIdCheckLayer::new(ClusterId::parse(cluster_id)?).layer(attempt));
+        }
         if let Some(timeout) = self.header_timeout {
             attempt = boxed(HeaderTimeoutLayer::new(timeout).layer(attempt));
         }
@@ -245,6 +262,7 @@ impl std::fmt::Debug for Config {
             .field("call_timeout", &self.call_timeout)
             .field("credentials", &self.credentials)
             .field("redirect_policy", &self.redirect_policy)
+            .field("expected_cluster_id", &self.cluster_id)
             .field("custom_retry_policy", &self.failover.is_some())
             .field("call_layers", &self.call_layers.len())
             .field("attempt_layers", &self.attempt_layers.len())

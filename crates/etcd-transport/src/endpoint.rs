@@ -69,9 +69,10 @@ impl Endpoint {
         &self.inner.text
     }
 
-    /// The absolute URI of a request whose URI holds only a path and query, relative to this endpoint.
-    pub(crate) fn join(&self, relative: &Uri) -> Result<Uri, http::Error> {
-        let path_and_query = relative.path_and_query().cloned().unwrap_or_else(|| PathAndQuery::from_static("/"));
+    /// The absolute URI of a request whose URI holds only a path and query, relative to this endpoint; the path
+    /// is moved, not copied.
+    pub(crate) fn join(&self, relative: Uri) -> Result<Uri, http::Error> {
+        let path_and_query = relative.into_parts().path_and_query.unwrap_or_else(|| PathAndQuery::from_static("/"));
         let path_and_query = if self.inner.base_path.is_empty() {
             path_and_query
         } else {
@@ -152,8 +153,8 @@ mod tests {
     fn joins_relative_requests_under_the_base_path() {
         let rel: Uri = "/v2/keys/a%20b?recursive=true".parse().unwrap();
         let plain = Endpoint::parse("http://h:1").unwrap();
-        assert_eq!(plain.join(&rel).unwrap(), "http://h:1/v2/keys/a%20b?recursive=true");
+        assert_eq!(plain.join(rel.clone()).unwrap(), "http://h:1/v2/keys/a%20b?recursive=true");
         let proxied = Endpoint::parse("https://h/etcd/").unwrap();
-        assert_eq!(proxied.join(&rel).unwrap(), "https://h/etcd/v2/keys/a%20b?recursive=true");
+        assert_eq!(proxied.join(rel).unwrap(), "https://h/etcd/v2/keys/a%20b?recursive=true");
     }
 }

@@ -4,8 +4,9 @@
 //! A [`Client`] is a boxed tower service. [`Config::build`] stacks, from the caller inwards: your call layers,
 //! [`deadline`] (the call's budget), [`failover`] (a [`retry`] policy over [`rotation`]: pinned endpoint, each
 //! endpoint once, cluster errors, no unsafe replays), your attempt layers, [`header_timeout`] (one attempt's wait
-//! for headers), [`redirect`], [`basic_auth`], and a [`Transport`] ([`HyperTransport`] by default). Each layer is
-//! usable alone in a `tower::ServiceBuilder` of your own.
+//! for headers), [`cluster_id`] (when told which cluster to expect), [`redirect`], [`basic_auth`], and a
+//! [`Transport`] ([`HyperTransport`] by default). Each layer is usable alone in a `tower::ServiceBuilder` of your
+//! own.
 //!
 //! Nothing here knows about keys: the API crates build `http::Request<RequestBody>` with a relative URI and an
 //! [`Idempotency`] extension, and decode the response with `etcd-core`.
@@ -18,6 +19,7 @@
 pub mod basic_auth;
 mod body;
 mod client;
+pub mod cluster_id;
 mod config;
 pub mod deadline;
 mod endpoint;

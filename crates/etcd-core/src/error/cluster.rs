@@ -8,7 +8,8 @@ use super::{BoxError, EtcdError, InvalidResponse};
 /// Why one attempt on one endpoint failed.
 ///
 /// The variants separate what a retry may and may not do: [`AttemptFailure::Connect`] certainly never reached a
-/// server; the others may have.
+/// server, [`AttemptFailure::ForeignCluster`] reached a server of another cluster; the others may have applied the
+/// request.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum AttemptFailure {
@@ -28,6 +29,15 @@ pub enum AttemptFailure {
     },
     /// The member answered with something that is not an etcd response.
     InvalidResponse(InvalidResponse),
+    /// The server answered for another cluster than the one the client was told to expect (its
+    /// `X-Etcd-Cluster-Id`): a stale endpoint, or a member since moved to another cluster. The request may have
+    /// been applied by that other cluster, but not by the expected one, so another endpoint may be tried.
+    ForeignCluster {
+        /// The cluster ID the client expects (hexadecimal, as etcd writes it).
+        expected: String,
+        /// The cluster ID the server answered with.
+        answered: String,
+    },
 }
 
 impl AttemptFailure {
@@ -36,10 +46,10 @@ impl AttemptFailure {
         matches!(self, AttemptFailure::Connect(_))
     }
 
-    /// Whether the request may have been applied: it may have reached a member and no answer said otherwise.
-    /// Only a failure to connect rules that out.
+    /// Whether the request may have been applied by the cluster: it may have reached one of its members and no
+    /// answer said otherwise. A failure to connect rules that out, and so does an answer from another cluster.
     pub fn may_have_been_applied(&self) -> bool {
-        !self.is_never_sent()
+        !self.is_never_sent() && !matches!(self, AttemptFailure::ForeignCluster { .. })
     }
 
     /// Whether this failure is a per-attempt header timeout.
@@ -57,6 +67,9 @@ impl fmt::Display for AttemptFailure {
             AttemptFailure::ServerError { status, etcd: Some(etcd) } => write!(f, "server error {status}: {etcd}"),
             AttemptFailure::ServerError { status, etcd: None } => write!(f, "server error {status}"),
             AttemptFailure::InvalidResponse(e) => fmt::Display::fmt(e, f),
+            AttemptFailure::ForeignCluster { expected, answered } => {
+                write!(f, "answered for cluster {answered}, not the expected cluster {expected}")
+            }
         }
     }
 }
@@ -205,5 +218,12 @@ mod tests {
             "all 2 endpoints failed:\n  http://a:1: connection failed: connection refused\n  http://b:2: no response headers within 1s"
         );
         assert!(!err.is_timeout());
+    }
+
+    #[test]
+    fn an_answer_from_another_cluster_was_not_applied_by_ours() {
+        let foreign = AttemptFailure::ForeignCluster { expected: "a1".into(), answered: "b2".into() };
+        assert!(!foreign.may_have_been_applied() && !foreign.is_never_sent() && !foreign.is_timeout());
+        assert_eq!(foreign.to_string(), "answered for cluster b2, not the expected cluster a1");
     }
 }

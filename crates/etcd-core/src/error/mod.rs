@@ -4,6 +4,7 @@ mod auth;
 mod cluster;
 mod etcd;
 mod invalid;
+mod member;
 
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +14,7 @@ pub use cluster::{AttemptFailure, ClusterError, EndpointError, OutcomeUnknown};
 pub(crate) use etcd::EtcdErrorBody;
 pub use etcd::{ErrorCode, EtcdError};
 pub use invalid::{InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind};
+pub use member::{MemberError, MemberErrorKind};
 
 /// The error type inside tower stacks: any error, sendable across threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -23,7 +25,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Go client's error handling, made precise: etcd said no ([`Error::Etcd`]); no endpoint could answer
 /// ([`Error::Cluster`]); a write may have been applied but no answer came ([`Error::OutcomeUnknown`]); the answer
 /// was not etcd's ([`Error::InvalidResponse`]); the request was refused before sending ([`Error::InvalidRequest`]);
-/// the caller's deadline passed ([`Error::DeadlineExceeded`]); the auth API refused ([`Error::Auth`]).
+/// the caller's deadline passed ([`Error::DeadlineExceeded`]); the auth API refused ([`Error::Auth`]); the members
+/// API refused ([`Error::Member`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -48,6 +51,10 @@ pub enum Error {
     /// etcd's v2 auth API refused (no such user or role, already exists, insufficient credentials, ...).
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// etcd's v2 members API refused (no such member, peer URL exists, ...), or the members it listed give the
+    /// client no URL to use.
+    #[error(transparent)]
+    Member(#[from] MemberError),
     /// A layer the user added around the call failed (a rate limiter, a load shedder, ...).
     #[error("a layer around the call failed")]
     Middleware(#[source] BoxError),
@@ -79,6 +86,14 @@ impl Error {
     pub fn as_auth(&self) -> Option<&AuthError> {
         match self {
             Error::Auth(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The members API's refusal, when it refused.
+    pub fn as_member(&self) -> Option<&MemberError> {
+        match self {
+            Error::Member(e) => Some(e),
             _ => None,
         }
     }
@@ -124,10 +139,21 @@ impl Error {
     }
 
     /// Whether etcd refused the request's credentials: code 110 from the keys API (wrong password, or a user
-    /// without permission on the key), or "insufficient credentials" from the auth API.
+    /// without permission on the key), or "insufficient credentials" from the auth or members API.
     pub fn is_unauthorized(&self) -> bool {
         self.code() == Some(ErrorCode::UNAUTHORIZED)
             || self.as_auth().is_some_and(|e| e.kind() == AuthErrorKind::InsufficientCredentials)
+            || self.as_member().is_some_and(|e| e.kind() == MemberErrorKind::InsufficientCredentials)
+    }
+
+    /// Whether the members API said there is no such member.
+    pub fn is_member_not_found(&self) -> bool {
+        self.as_member().is_some_and(|e| e.kind() == MemberErrorKind::NotFound)
+    }
+
+    /// Whether the members API said another member already has one of these peer URLs.
+    pub fn is_peer_url_exists(&self) -> bool {
+        self.as_member().is_some_and(|e| e.kind() == MemberErrorKind::PeerUrlExists)
     }
 
     /// Whether the auth API said there is no such user.

@@ -14,7 +14,7 @@ mod service;
 use std::time::Duration;
 
 pub use layer::DeadlineLayer;
-pub use service::Deadline;
+pub use service::{Deadline, ResponseFuture};
 
 /// A request extension setting the budget of one call, overriding the client's default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use etcd_core::{BoxError, DeadlineExceeded, Error};
 use http::Request;
+use pin_project_lite::pin_project;
+use tokio::time::Sleep;
 use tower::Service;
 
 use super::CallTimeout;
@@ -41,7 +43,7 @@ where
 {
     type Response = S::Response;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.inner.poll_ready(cx).map_err(Into::into)
@@ -49,15 +51,38 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let budget = request.extensions().get::<CallTimeout>().map(|t| t.0).or(self.default);
-        let future = self.inner.call(request);
-        Box::pin(async move {
-            match budget {
-                None => future.await.map_err(Into::into),
-                Some(budget) => match tokio::time::timeout(budget, future).await {
-                    Ok(result) => result.map_err(Into::into),
-                    Err(_elapsed) => Err(Error::from(DeadlineExceeded::new(budget)).into()),
-                },
+        ResponseFuture { response: self.inner.call(request), sleep: budget.map(tokio::time::sleep), budget }
+    }
+}
+
+pin_project! {
+    /// The response future of [`Deadline`]: the call, raced against its budget when it has one.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        response: F,
+        #[pin]
+        sleep: Option<Sleep>,
+        budget: Option<Duration>,
+    }
+}
+
+impl<F, T, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<T, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<T, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(result) = this.response.poll(cx) {
+            return Poll::Ready(result.map_err(Into::into));
+        }
+        if let (Some(sleep), Some(budget)) = (this.sleep.as_pin_mut(), *this.budget) {
+            if sleep.poll(cx).is_ready() {
+                return Poll::Ready(Err(Error::from(DeadlineExceeded::new(budget)).into()));
             }
-        })
+        }
+        Poll::Pending
     }
 }

@@ -13,7 +13,7 @@ use tracing::Instrument;
 use super::{CallState, EndpointSet};
 use crate::Body;
 use crate::retry::SafeRetryPolicy;
-use crate::rotation::{AttemptError, EndpointRotation};
+use crate::rotation::{AttemptError, EndpointRotation, SendTo};
 
 /// Runs a call's attempts under a retry policy and gives the caller one error; see the [module docs](super).
 #[derive(Clone, Debug)]
@@ -52,7 +52,8 @@ where
     }
 
     fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
-        let state = CallState::new();
+        let one_endpoint = request.extensions().get::<SendTo>().is_some() || self.endpoints.endpoints().len() < 2;
+        let state = CallState::new().with_retries(!one_endpoint);
         request.extensions_mut().insert(state.clone());
         let replay_safe = crate::retry::policy_idempotency(&request).is_replay_safe();
         let span = tracing::debug_span!("etcd.call", method = %request.method(), path = request.uri().path());

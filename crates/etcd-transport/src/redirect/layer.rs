@@ -15,7 +15,7 @@ impl FollowRedirectsLayer {
     }
 }
 
-impl<S> Layer<S> for FollowRedirectsLayer {
+impl<S: Clone> Layer<S> for FollowRedirectsLayer {
     type Service = FollowRedirects<S>;
 
     fn layer(&self, inner: S) -> FollowRedirects<S> {

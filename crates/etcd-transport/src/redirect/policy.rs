@@ -34,7 +34,7 @@ type Check = Arc<dyn Fn(&RedirectAttempt<'_>) -> bool + Send + Sync>;
 #[derive(Clone)]
 pub struct RedirectPolicy {
     check: Check,
-    description: String,
+    description: Arc<str>,
 }
 
 impl RedirectPolicy {
@@ -42,7 +42,7 @@ impl RedirectPolicy {
     pub fn limited(max: usize) -> Self {
         RedirectPolicy {
             check: Arc::new(move |attempt| attempt.previous().len() <= max),
-            description: format!("at most {max} redirects"),
+            description: format!("at most {max} redirects").into(),
         }
     }
 

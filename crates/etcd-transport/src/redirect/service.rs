@@ -1,5 +1,6 @@
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::RequestBody;
@@ -15,15 +16,20 @@ use super::{RedirectAttempt, RedirectPolicy};
 #[derive(Clone, Debug)]
 pub struct FollowRedirects<S> {
     inner: S,
+    /// A copy of the service as built, cloned only when a redirect must be followed, so that a call without a
+    /// redirect costs no clone.
+    spare: Arc<S>,
     policy: RedirectPolicy,
 }
 
-impl<S> FollowRedirects<S> {
+impl<S: Clone> FollowRedirects<S> {
     /// Wraps `inner`, following what `policy` allows.
     pub fn new(inner: S, policy: RedirectPolicy) -> Self {
-        FollowRedirects { inner, policy }
+        FollowRedirects { spare: Arc::new(inner.clone()), inner, policy }
     }
+}
 
+impl<S> FollowRedirects<S> {
     /// The wrapped service.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -37,7 +43,7 @@ impl<S> FollowRedirects<S> {
 
 impl<S, B> Service<Request<RequestBody>> for FollowRedirects<S>
 where
-    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + 'static,
+    S: Service<Request<RequestBody>, Response = Response<B>> + Clone + Send + Sync + 'static,
     S::Error: Into<BoxError>,
     S::Future: Send,
     B: Send + 'static,
@@ -51,42 +57,60 @@ where
     }
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
-        let ready = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, ready);
-        let policy = self.policy.clone();
-        Box::pin(follow(inner, policy, request))
+        // What a redirected request needs, without the extensions, which the layers below (auth, transport) do
+        // not read: the headers' one allocation; the URI and the body are reference-counted.
+        let again = copy_without_extensions(&request);
+        let first = self.inner.call(request);
+        let (spare, policy) = (self.spare.clone(), self.policy.clone());
+        Box::pin(async move {
+            let response = first.await.map_err(Into::into)?;
+            if !is_redirect(response.status()) {
+                return Ok(response);
+            }
+            follow(S::clone(&spare), policy, again, response).await
+        })
     }
 }
 
+fn copy_without_extensions(request: &Request<RequestBody>) -> Request<RequestBody> {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
+}
+
+/// Follows a redirect `response` to `request`, and the ones after it, as `policy` allows.
 async fn follow<S, B>(
-    mut inner: S,
+    inner: S,
     policy: RedirectPolicy,
-    request: Request<RequestBody>,
+    mut request: Request<RequestBody>,
+    mut response: Response<B>,
 ) -> Result<Response<B>, BoxError>
 where
     S: Service<Request<RequestBody>, Response = Response<B>> + Clone,
     S::Error: Into<BoxError>,
 {
     let mut visited: Vec<Uri> = Vec::new();
-    let mut request = request;
     loop {
-        let again = request.clone();
-        let response = inner.call(request).await.map_err(Into::into)?;
         let status = response.status();
         if !is_redirect(status) {
             return Ok(response);
         }
-        let Some(next) = response.headers().get(LOCATION).and_then(|l| resolve(again.uri(), l.to_str().ok()?)) else {
+        let location = response.headers().get(LOCATION).and_then(|l| l.to_str().ok());
+        let Some(next) = location.and_then(|location| resolve(request.uri(), location)) else {
             return Ok(response);
         };
-        visited.push(again.uri().clone());
+        visited.push(request.uri().clone());
         if !policy.allows(&RedirectAttempt { status, next: &next, previous: &visited }) {
             return Ok(response);
         }
         tracing::debug!(%status, location = %next, "following a redirect");
-        request = again;
         *request.uri_mut() = next;
-        inner = inner.clone().ready_oneshot().await.map_err(Into::into)?;
+        let again = copy_without_extensions(&request);
+        response = inner.clone().oneshot(request).await.map_err(Into::into)?;
+        request = again;
     }
 }
 

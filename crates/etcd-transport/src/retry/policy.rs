@@ -60,8 +60,14 @@ impl Policy<Request<RequestBody>, Response<Body>, BoxError> for SafeRetryPolicy 
     }
 
     fn clone_request(&mut self, request: &Request<RequestBody>) -> Option<Request<RequestBody>> {
-        Some(request.clone())
+        keep_for_retry(request)
     }
+}
+
+/// A copy of the request for a later attempt, unless its call cannot have one (a single endpoint).
+fn keep_for_retry(request: &Request<RequestBody>) -> Option<Request<RequestBody>> {
+    let may_retry = request.extensions().get::<crate::rotation::CallState>().is_none_or(|state| state.may_retry());
+    may_retry.then(|| request.clone())
 }
 
 /// The Go client's rule: every failed attempt goes on to the next endpoint, whatever the request. A write that
@@ -82,7 +88,7 @@ impl Policy<Request<RequestBody>, Response<Body>, BoxError> for GoRetryPolicy {
     }
 
     fn clone_request(&mut self, request: &Request<RequestBody>) -> Option<Request<RequestBody>> {
-        Some(request.clone())
+        keep_for_retry(request)
     }
 }
 

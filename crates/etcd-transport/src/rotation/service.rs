@@ -12,6 +12,7 @@ use tower::Service;
 use tracing::Instrument;
 
 use super::{AttemptError, CallState, SendTo};
+use crate::cluster_id::ForeignClusterAnswer;
 use crate::header_timeout::HeaderTimeoutElapsed;
 use crate::{Body, ConnectError, EndpointSet};
 
@@ -78,7 +79,7 @@ where
         let endpoint = target.unwrap_or_else(|| endpoints[index].clone());
         let attempt = state.as_ref().map_or(1, CallState::attempts);
         let span = tracing::debug_span!("etcd.attempt", endpoint = %endpoint, attempt);
-        let sent = endpoint.join(request.uri()).map(|uri| {
+        let sent = endpoint.join(std::mem::take(request.uri_mut())).map(|uri| {
             *request.uri_mut() = uri;
             self.inner.call(request)
         });
@@ -119,6 +120,13 @@ where
 fn classify(error: BoxError) -> AttemptFailure {
     let error = match error.downcast::<ConnectError>() {
         Ok(connect) => return AttemptFailure::Connect(connect.into_inner()),
+        Err(other) => other,
+    };
+    let error = match error.downcast::<ForeignClusterAnswer>() {
+        Ok(foreign) => {
+            let (expected, answered) = (foreign.expected().to_string(), foreign.answered().to_owned());
+            return AttemptFailure::ForeignCluster { expected, answered };
+        }
         Err(other) => other,
     };
     match error.downcast::<HeaderTimeoutElapsed>() {

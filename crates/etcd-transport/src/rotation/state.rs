@@ -7,6 +7,7 @@ use etcd_core::EndpointError;
 #[derive(Clone, Debug, Default)]
 pub struct CallState {
     inner: Arc<Mutex<Attempts>>,
+    may_retry: bool,
 }
 
 #[derive(Debug, Default)]
@@ -20,6 +21,17 @@ impl CallState {
     /// A call with no attempt yet.
     pub fn new() -> Self {
         CallState::default()
+    }
+
+    /// A call that may try more than one endpoint (`false` when there is one endpoint, or when the request goes to
+    /// one endpoint only): a retry policy need not keep a copy of its request.
+    pub fn may_retry(&self) -> bool {
+        self.may_retry
+    }
+
+    pub(crate) fn with_retries(mut self, may_retry: bool) -> Self {
+        self.may_retry = may_retry;
+        self
     }
 
     /// Claims the next attempt: the index of the endpoint to try (starting at `pinned` on the first attempt, then
