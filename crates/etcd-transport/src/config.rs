@@ -4,8 +4,8 @@ use std::time::Duration;
 use crate::RequestBody;
 use etcd_core::{BoxError, Error};
 use http::{Request, Response};
-use tower::Layer;
 use tower::retry::Policy;
+use tower::{Layer, ServiceBuilder};
 
 use crate::basic_auth::{BasicAuthLayer, Credentials};
 use crate::cluster_id::{ClusterId, ClusterIdCheckLayer};
@@ -211,7 +211,7 @@ impl Config {
             endpoints.shuffle();
         }
         let connect_timeout = self.connect_timeout.or(self.header_timeout.map(|t| t * 3 / 4));
-        let mut attempt = match self.transport {
+        let transport = match self.transport {
             #[cfg(feature = "tls")]
             Some(_) if self.tls.is_some() => {
                 let reason = "tls(...) configures the default transport; a transport(...) of your own does its own TLS";
@@ -226,16 +226,16 @@ impl Config {
             #[cfg(not(feature = "tls"))]
             None => boxed(HyperTransport::with_connect_timeout(connect_timeout)),
         };
-        if let Some(credentials) = self.credentials {
-            attempt = boxed(BasicAuthLayer::new(credentials).layer(attempt));
-        }
-        attempt = boxed(FollowRedirectsLayer::new(self.redirect_policy).layer(attempt));
-        if let Some(cluster_id) = &self.cluster_id {
-            attempt = boxed(ClusterIdCheckLayer::new(ClusterId::parse(cluster_id)?).layer(attempt));
-        }
-        if let Some(timeout) = self.header_timeout {
-            attempt = boxed(HeaderTimeoutLayer::new(timeout).layer(attempt));
-        }
+        let cluster_id = self.cluster_id.as_deref().map(ClusterId::parse).transpose()?;
+        // One concrete stack, boxed once: every clone of it (two per call) is then one allocation.
+        let mut attempt = boxed(
+            ServiceBuilder::new()
+                .option_layer(self.header_timeout.map(HeaderTimeoutLayer::new))
+                .option_layer(cluster_id.map(ClusterIdCheckLayer::new))
+                .layer(FollowRedirectsLayer::new(self.redirect_policy))
+                .option_layer(self.credentials.map(BasicAuthLayer::new))
+                .service(transport),
+        );
         for layer in self.attempt_layers.iter().rev() {
             attempt = layer(attempt);
         }

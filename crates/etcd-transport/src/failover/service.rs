@@ -6,8 +6,8 @@ use std::task::{Context, Poll};
 use crate::RequestBody;
 use etcd_core::{BoxError, ClusterError, Error, OutcomeUnknown};
 use http::{Request, Response};
+use tower::Service;
 use tower::retry::{Policy, Retry};
-use tower::{Service, ServiceExt};
 use tracing::Instrument;
 
 use super::{CallState, EndpointSet};
@@ -46,9 +46,8 @@ where
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        // Each call waits for readiness on its own clone of the retry stack.
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.retry.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
@@ -57,10 +56,11 @@ where
         request.extensions_mut().insert(state.clone());
         let replay_safe = crate::retry::policy_idempotency(&request).is_replay_safe();
         let span = tracing::debug_span!("etcd.call", method = %request.method(), path = request.uri().path());
-        let retry = self.retry.clone();
+        // The retry stack was made ready by poll_ready; it keeps its own copy of itself for later attempts.
+        let response = self.retry.call(request);
         Box::pin(
             async move {
-                let result = retry.oneshot(request).await;
+                let result = response.await;
                 if let Err(error) = &result {
                     tracing::debug!(%error, attempts = state.attempts(), "call failed");
                 }
