@@ -40,7 +40,8 @@ async fn killing_the_pinned_member_moves_reads_and_writes_to_another() {
 
     cluster.kill(order[0]).unwrap();
     let started = Instant::now();
-    let read = keys.get("/k", None).await.unwrap();
+    // A quorum read: a follower's own store may not have the write yet.
+    let read = keys.get("/k", Some(GetOptions::new().with_quorum())).await.unwrap();
     eprintln!("first read after SIGKILL of the pinned member: {:?}", started.elapsed());
     assert_eq!(read.node.value, "before");
     assert_ne!(pinned(&keys), cluster.member(order[0]).client_url(), "the pin left the dead member");
@@ -56,7 +57,16 @@ async fn killing_the_leader_writes_succeed_once_a_new_one_is_elected() {
     let Some((mut cluster, order)) = cluster() else { return };
     let leader = order[2];
     let keys = keys_over(&cluster, &[leader, order[0], order[1]]);
-    keys.set("/k", "v", None).await.unwrap();
+    let written = keys.set("/k", "v", None).await.unwrap();
+    // A follower answers reads from its own store, which may lag the leader's (etcd's caveat): wait until both
+    // followers applied the write, by watching for it on each, before the leader goes.
+    for &follower in &order[..2] {
+        let on_follower = keys_over(&cluster, &[follower]);
+        let after = etcd_keys::WatcherOptions::new().with_after_index(written.node.modified_index - 1);
+        let mut watcher = on_follower.watcher("/k", Some(after));
+        let seen = tokio::time::timeout(Duration::from_secs(10), watcher.next()).await.expect("the follower applies");
+        assert_eq!(seen.unwrap().unwrap().node.modified_index, written.node.modified_index);
+    }
     cluster.kill(leader).unwrap();
 
     let started = Instant::now();
@@ -81,13 +91,14 @@ async fn a_frozen_pinned_member_costs_one_header_timeout_and_comes_back() {
 
     cluster.stop(order[0]).unwrap();
     let started = Instant::now();
-    assert_eq!(keys.get("/k", None).await.unwrap().node.value, "v");
+    let quorum = Some(GetOptions::new().with_quorum());
+    assert_eq!(keys.get("/k", quorum.clone()).await.unwrap().node.value, "v");
     let stall = started.elapsed();
     eprintln!("read with the pinned member SIGSTOPped: {stall:?}");
     assert!(stall >= HEADER_TIMEOUT, "the frozen member was tried first: {stall:?}");
     assert!(stall < HEADER_TIMEOUT + Duration::from_millis(900), "one header timeout and a small margin: {stall:?}");
     let started = Instant::now();
-    keys.get("/k", None).await.unwrap();
+    keys.get("/k", quorum).await.unwrap();
     assert!(started.elapsed() < HEADER_TIMEOUT, "the pin moved: the next call does not wait");
 
     // A write that may have reached the frozen member is not replayed: its outcome is unknown.

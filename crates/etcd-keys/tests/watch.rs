@@ -324,7 +324,7 @@ async fn watch_through(failure: Failure) {
         Failure::Stop => cluster.stop(serving).unwrap(),
     }
     let writer_keys = writer.await.unwrap();
-    let last = writer_keys.get("/fail", None).await.unwrap().index;
+    let last = writer_keys.get("/fail", Some(GetOptions::new().with_quorum())).await.unwrap().index;
     last_tx.send(last).unwrap();
     let events = tokio::time::timeout(Duration::from_secs(30), follower).await.expect("the watcher caught up").unwrap();
 
