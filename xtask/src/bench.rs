@@ -4,12 +4,22 @@
 //! with `--release` (the default release profile, what users build with), runs it against the member, and
 //! stops the member. The report goes to stdout and to `target/bench/report.md`; `--update` also puts it into
 //! `BENCHMARKS.md` between its result markers.
+//!
+//! The idle-watchers workload holds 1,000 connections open at etcd, and etcd accepts at most its soft open-file
+//! limit minus 150 client connections, a number it fixes when it starts. etcd built with Go 1.19 or later raises
+//! its soft limit to the hard one at start; older builds (etcd 3.5.1 is Go 1.16) keep the soft limit they
+//! inherit, often 1,024, which allows 874. So this process raises its own soft limit, which etcd inherits, with
+//! util-linux's `prlimit` (xtask has no binding to `setrlimit`, and raising etcd's after it started is too late).
 
 use std::fs;
 use std::path::Path;
 use std::process::{Command, ExitCode};
 
 use etcd_testkit::Cluster;
+
+/// The open files the member should inherit: 1,000 idle watchers, the harness's other connections, and its own
+/// files.
+const ETCD_OPEN_FILES: u64 = 4096;
 
 /// Where `--update` puts the report in `BENCHMARKS.md`.
 const BEGIN: &str = "<!-- bench-results:begin (written by `cargo xtask bench --update`) -->";
@@ -57,6 +67,7 @@ pub(crate) fn cmd_bench(args: &[String]) -> Result<ExitCode, String> {
         return Ok(crate::exit_code(status));
     }
 
+    allow_open_files_to_children();
     let cluster =
         Cluster::builder().members(1).binary(binary).start().map_err(|e| format!("cannot start etcd: {e}"))?;
     let endpoint = cluster.endpoints().into_iter().next().ok_or("the cluster has no endpoint")?;
@@ -99,6 +110,42 @@ pub(crate) fn cmd_bench(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Raises this process's soft open-file limit to [`ETCD_OPEN_FILES`] (within the hard limit) when it is lower, so
+/// that etcd inherits it; warns when that fails, since only the idle-watchers workload needs it.
+fn allow_open_files_to_children() {
+    let limits = fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let Some((soft, hard)) = open_files(&limits) else { return };
+    if soft >= ETCD_OPEN_FILES {
+        return;
+    }
+    let wanted = hard.map_or(ETCD_OPEN_FILES, |hard| hard.min(ETCD_OPEN_FILES));
+    let hard_text = hard.map_or_else(|| "unlimited".to_string(), |hard| hard.to_string());
+    let raised = Command::new("prlimit")
+        .arg(format!("--pid={}", std::process::id()))
+        .arg(format!("--nofile={wanted}:{hard_text}"))
+        .status()
+        .is_ok_and(|status| status.success());
+    if raised && wanted >= ETCD_OPEN_FILES {
+        eprintln!("xtask: raised the open-file limit from {soft} to {wanted} for etcd (1,000 idle watchers)");
+    } else {
+        eprintln!(
+            "xtask: warning: the open-file limit stays at {} (`prlimit` failed or the hard limit is lower); an \
+             etcd built with Go older than 1.19 then accepts too few connections for the idle-watchers workload: \
+             raise `ulimit -n` first",
+            if raised { wanted } else { soft }
+        );
+    }
+}
+
+/// The soft and hard limits of open files in a `/proc/PID/limits` text; a hard limit of `None` is unlimited.
+fn open_files(limits: &str) -> Option<(u64, Option<u64>)> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut values = line["Max open files".len()..].split_whitespace();
+    let soft = values.next()?.parse().ok()?;
+    let hard = values.next()?;
+    Some((soft, if hard == "unlimited" { None } else { Some(hard.parse().ok()?) }))
+}
+
 /// Replaces what lies between the result markers of `doc` with the report.
 fn update_benchmarks_md(doc: &Path, report: &Path) -> Result<(), String> {
     let text = fs::read_to_string(doc).map_err(|e| format!("cannot read {}: {e}", doc.display()))?;
@@ -132,6 +179,17 @@ mod tests {
         assert!(options.update && !options.micro);
         assert!(parse(&s(&["--rounds"])).is_err());
         assert!(parse(&s(&["--frobnicate"])).is_err());
+    }
+
+    #[test]
+    fn open_file_limits_are_read_from_proc() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             95142                95142                processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(open_files(limits), Some((1024, Some(524288))));
+        let unlimited = "Max open files            4096                 unlimited            files     \n";
+        assert_eq!(open_files(unlimited), Some((4096, None)));
+        assert_eq!(open_files("Max processes 1 1 processes\n"), None);
     }
 
     #[test]

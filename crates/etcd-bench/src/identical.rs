@@ -3,17 +3,25 @@
 //! bytes it receives and answers as etcd would; the two recordings must be equal.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use etcd_keys::{GetOptions, KeysApi};
+use etcd_keys::{GetOptions, KeysApi, WatcherOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::data::{Data, LIST_DIR};
+use crate::data::{Data, LIST_DIR, WATCH_DIR};
 use crate::raw::{self, RawClient};
+
+type Recorded = Arc<Mutex<Vec<Vec<u8>>>>;
 
 const ANSWER: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Etcd-Index: 1\r\nContent-Length: 48\r\n\r\n\
 {\"action\":\"get\",\"node\":{\"key\":\"/k\",\"value\":\"v\"}}";
+/// A streaming watch's answer: headers, then a body that never comes, so the watcher waits and asks nothing more.
+const STREAM_ANSWER: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Etcd-Index: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
+/// The index the checked watch waits after.
+const AFTER_INDEX: u64 = 41;
 
 /// Checks that the library's get, set and recursive get of the workloads are the raw baseline's, byte for byte.
 ///
@@ -22,7 +30,7 @@ const ANSWER: &[u8] =
 pub async fn check() -> Result<(), String> {
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot listen: {e}"))?;
     let endpoint = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
-    let recorded: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let recorded: Recorded = Arc::default();
     let server = tokio::spawn(serve(listener, recorded.clone()));
     let data = Data::new(&endpoint);
 
@@ -42,35 +50,73 @@ pub async fn check() -> Result<(), String> {
     }
     raw.call(raw::get_request(&data.list_uri)).await?;
     let theirs = std::mem::take(&mut *recorded.lock().expect("not poisoned"));
-    server.abort();
 
     if ours.len() != theirs.len() || ours.len() != 5 {
+        server.abort();
         return Err(format!(
             "the listener saw {} client and {} raw requests, expected 5 each",
             ours.len(),
             theirs.len()
         ));
     }
-    for (ours, theirs) in ours.iter().zip(&theirs) {
+    let watches = watch_requests(&keys, &raw, &data, &recorded).await;
+    server.abort();
+    let (our_watch, their_watch) = watches?;
+    let ours = ours.into_iter().chain([our_watch]);
+    let theirs = theirs.into_iter().chain([their_watch]);
+    for (ours, theirs) in ours.zip(theirs) {
         if ours != theirs {
             return Err(format!(
                 "the client's request differs from the baseline's:\n--- client\n{}\n--- raw\n{}",
-                String::from_utf8_lossy(ours),
-                String::from_utf8_lossy(theirs)
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs)
             ));
         }
     }
     Ok(())
 }
 
-/// Accepts connections and records every request on them, answering each as etcd answers a small get.
-async fn serve(listener: TcpListener, recorded: Arc<Mutex<Vec<Vec<u8>>>>) {
+/// The request of the watch workload's watcher (a recursive `Watcher` after an index) and the baseline's.
+async fn watch_requests(
+    keys: &KeysApi,
+    raw: &RawClient,
+    data: &Data,
+    recorded: &Recorded,
+) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let options = WatcherOptions::new().with_recursive().with_after_index(AFTER_INDEX);
+    let mut watcher = keys.watcher(WATCH_DIR, Some(options));
+    let waiting = tokio::spawn(async move { watcher.next().await.map(|item| item.map(drop)) });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while recorded.lock().expect("not poisoned").is_empty() {
+        if tokio::time::Instant::now() >= deadline || waiting.is_finished() {
+            waiting.abort();
+            return Err("the client's watcher sent no request within 5 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    waiting.abort();
+    let ours = std::mem::take(&mut *recorded.lock().expect("not poisoned"));
+    drop(raw.watch(&data.watch_uri(WATCH_DIR, true, Some(AFTER_INDEX + 1))).await?);
+    let theirs = std::mem::take(&mut *recorded.lock().expect("not poisoned"));
+    match (<[_; 1]>::try_from(ours), <[_; 1]>::try_from(theirs)) {
+        (Ok([ours]), Ok([theirs])) => Ok((ours, theirs)),
+        (ours, theirs) => Err(format!(
+            "the listener saw {} client and {} raw watch requests, expected 1 each",
+            ours.map_or_else(|v| v.len(), |_| 1),
+            theirs.map_or_else(|v| v.len(), |_| 1)
+        )),
+    }
+}
+
+/// Accepts connections and records every request on them, answering each as etcd answers a small get, or a
+/// streaming watch.
+async fn serve(listener: TcpListener, recorded: Recorded) {
     while let Ok((stream, _)) = listener.accept().await {
         tokio::spawn(record(stream, recorded.clone()));
     }
 }
 
-async fn record(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Vec<u8>>>>) -> std::io::Result<()> {
+async fn record(mut stream: TcpStream, recorded: Recorded) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     loop {
         let Some(head_end) = find(&buffer, b"\r\n\r\n").map(|at| at + 4) else {
@@ -91,8 +137,9 @@ async fn record(mut stream: TcpStream, recorded: Arc<Mutex<Vec<Vec<u8>>>>) -> st
             }
         }
         let request: Vec<u8> = buffer.drain(..head_end + length).collect();
+        let streaming = head.lines().next().is_some_and(|line| line.contains("stream=true"));
         recorded.lock().expect("not poisoned").push(request);
-        stream.write_all(ANSWER).await?;
+        stream.write_all(if streaming { STREAM_ANSWER } else { ANSWER }).await?;
     }
 }
 

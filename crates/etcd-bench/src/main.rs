@@ -7,14 +7,19 @@
 //! A process per phase gives each its own peak resident size (`VmHWM`) with nothing left over from another
 //! phase: resetting the peak with `/proc/self/clear_refs` would start it from the current resident size, which
 //! after the 10,000-key listing holds whatever memory the allocator kept. The client and the baseline take
-//! turns, in alternating order from round to round, so that a change of load on the machine hits both.
+//! turns, in alternating order from round to round, so that a change of load on the machine hits both. A watch
+//! phase starts its writer as a process of its own (`etcd-bench writer`), so that the writer's CPU is not
+//! charged to the watcher.
 
 mod data;
+mod follow;
 mod identical;
+mod idle;
 mod measure;
 mod raw;
 mod report;
 mod setup;
+mod watchers;
 mod workload;
 
 use std::env;
@@ -24,7 +29,7 @@ use std::process::{Command, ExitCode, Stdio};
 use crate::data::Data;
 use crate::measure::Sample;
 use crate::report::{Context, Row};
-use crate::workload::{NOT_YET, Op, Side, SideKind, WORKLOADS, Workload};
+use crate::workload::{Op, Side, SideKind, WORKLOADS, Workload};
 
 const HELP: &str = "\
 etcd-bench: the etcd v2 client against the raw hyper-util limit (run through `cargo xtask bench`)
@@ -44,7 +49,13 @@ etcd-bench phase --endpoint URL --workload NAME --side SIDE --ops N [--runtime R
   SIDE: raw, client, client-no-header-timeout or client-bare
   one measured phase; prints `SAMPLE {json}` (used by `run`)
 
-Workloads: get, set, get-16, set-16, get-64, set-64, list-10k, decode-10k.
+etcd-bench writer --endpoint URL --workload NAME --ops N
+  a watch workload's writer: sets N new keys under /bench/watch, as many at a time as the workload
+  says, and prints `INDICES [...]`, the index etcd gave each (started by the watch phase)
+
+Workloads: get, set, get-16, set-16, get-64, set-64, list-10k, decode-10k, watch (events delivered to a
+recursive watcher while a writer process sets keys one at a time), idle-watchers (the resident size of
+1,000 watchers on keys that never change; not scaled).
 ";
 
 fn main() -> ExitCode {
@@ -52,6 +63,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => Options::parse(&args[1..]).and_then(|o| orchestrate(&o)),
         Some("phase") => Options::parse(&args[1..]).and_then(|o| phase(&o)),
+        Some("writer") => Options::parse(&args[1..]).and_then(|o| writer(&o)),
         Some("help" | "--help" | "-h") => {
             print!("{HELP}");
             Ok(())
@@ -201,6 +213,17 @@ fn phase(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
+/// The watch workload's writer, in this process: prints `INDICES [...]` on stdout.
+fn writer(options: &Options) -> Result<(), String> {
+    let count = options.ops.ok_or("writer needs --ops")?;
+    let name = options.workload.as_deref().ok_or("writer needs --workload")?;
+    let workload = Workload::named(name).ok_or_else(|| format!("unknown workload {name}"))?;
+    let indices = options.runtime.build()?.block_on(follow::write(&options.endpoint, workload.in_flight, count))?;
+    let json = serde_json::to_string(&indices).map_err(|e| e.to_string())?;
+    println!("INDICES {json}");
+    Ok(())
+}
+
 /// Prepares the server, runs every phase in a child process, and prints the report.
 fn orchestrate(options: &Options) -> Result<(), String> {
     let workloads: Vec<Workload> = WORKLOADS
@@ -223,6 +246,7 @@ fn orchestrate(options: &Options) -> Result<(), String> {
 
     let load_before = report::load_average();
     let mut rows: Vec<Row> = workloads.iter().copied().map(Row::new).collect();
+    let mut reruns = Vec::new();
     for round in 0..options.rounds {
         for row in &mut rows {
             let mut order = vec![SideKind::Raw, SideKind::Client];
@@ -234,7 +258,22 @@ fn orchestrate(options: &Options) -> Result<(), String> {
             }
             for side in order {
                 let ops = row.workload.scaled_ops(options.scale);
-                let sample = run_child(options, &endpoint, row.workload, side, ops)?;
+                let sample = run_phase(options, &endpoint, row.workload, side, ops, round, &mut reruns)?;
+                if row.workload.op == Op::IdleWatchers {
+                    eprintln!(
+                        "etcd-bench: round {}/{} {:<10} {:<6} {} watchers add {:>5.1} MiB resident ({:.1} → {:.1} MiB)",
+                        round + 1,
+                        options.rounds,
+                        row.workload.name,
+                        side,
+                        sample.ops,
+                        sample.added_rss_mib(),
+                        sample.baseline_rss_mib(),
+                        sample.watching_rss_mib()
+                    );
+                    row.push(side, sample);
+                    continue;
+                }
                 eprintln!(
                     "etcd-bench: round {}/{} {:<10} {:<6} {:>8.0} ops/s {:>8.1} µs CPU/op {:>6.1} MiB peak",
                     round + 1,
@@ -249,9 +288,6 @@ fn orchestrate(options: &Options) -> Result<(), String> {
             }
         }
     }
-    for line in NOT_YET {
-        eprintln!("etcd-bench: {line}");
-    }
     let context = Context {
         command: options.command.clone(),
         etcd_version,
@@ -261,6 +297,7 @@ fn orchestrate(options: &Options) -> Result<(), String> {
         listing_bytes,
         load_before,
         load_after: report::load_average(),
+        reruns,
     };
     let markdown = report::render(&context, &rows);
     print!("{markdown}");
@@ -271,7 +308,37 @@ fn orchestrate(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs one phase in a child process and reads its sample.
+/// How many times a watch phase runs at most: etcd may drop the watcher of a phase (see `follow.rs`), and that
+/// phase then fails and runs again. Any other phase runs once.
+const WATCH_ATTEMPTS: usize = 3;
+
+/// Runs one phase with [`run_child`], again after a watch phase failed; each failure that was run again goes
+/// into `reruns`, for the report.
+fn run_phase(
+    options: &Options,
+    endpoint: &str,
+    workload: Workload,
+    side: SideKind,
+    ops: usize,
+    round: usize,
+    reruns: &mut Vec<String>,
+) -> Result<Sample, String> {
+    let attempts = if workload.op == Op::Watch { WATCH_ATTEMPTS } else { 1 };
+    let mut attempt = 1;
+    loop {
+        match run_child(options, endpoint, workload, side, ops) {
+            Err(e) if attempt < attempts => {
+                eprintln!("etcd-bench: {e}; running it again");
+                reruns.push(format!("round {}, {} of {side}: {e}", round + 1, workload.name));
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Runs one phase in a child process and reads its sample. The child's standard error is passed on once it
+/// ended; its last error line goes into the error of a failed phase.
 fn run_child(
     options: &Options,
     endpoint: &str,
@@ -284,11 +351,13 @@ fn run_child(
         .args(["phase", "--endpoint", endpoint, "--workload", workload.name, "--side", side.as_str()])
         .args(["--ops", &ops.to_string(), "--runtime", options.runtime.as_str()])
         .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run a phase: {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprint!("{stderr}");
     if !output.status.success() {
-        return Err(format!("the {} phase of {} failed ({})", workload.name, side, output.status));
+        let reason = stderr.lines().rev().find_map(|l| l.strip_prefix("etcd-bench: error: ")).unwrap_or("no message");
+        return Err(format!("the {} phase of {} failed ({}): {reason}", workload.name, side, output.status));
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let json = stdout

@@ -45,6 +45,8 @@ impl Reading {
             voluntary_switches: later.voluntary_switches - self.voluntary_switches,
             involuntary_switches: later.involuntary_switches - self.involuntary_switches,
             peak_rss_kib: status_kib("VmHWM:").unwrap_or(0),
+            baseline_rss_kib: 0,
+            watching_rss_kib: 0,
         }
     }
 }
@@ -66,6 +68,12 @@ pub struct Sample {
     pub involuntary_switches: i64,
     /// The process's peak resident size, warm-up included, in KiB.
     pub peak_rss_kib: u64,
+    /// Idle watchers only: the resident size (`VmRSS`) before the first watcher started, in KiB.
+    #[serde(default)]
+    pub baseline_rss_kib: u64,
+    /// Idle watchers only: the resident size with every watcher registered at etcd, in KiB.
+    #[serde(default)]
+    pub watching_rss_kib: u64,
 }
 
 impl Sample {
@@ -87,6 +95,26 @@ impl Sample {
     /// Voluntary context switches per operation.
     pub fn switches_per_op(&self) -> f64 {
         self.voluntary_switches as f64 / self.ops.max(1) as f64
+    }
+
+    /// Idle watchers: the resident size before them, in MiB.
+    pub fn baseline_rss_mib(&self) -> f64 {
+        self.baseline_rss_kib as f64 / 1024.0
+    }
+
+    /// Idle watchers: the resident size with them, in MiB.
+    pub fn watching_rss_mib(&self) -> f64 {
+        self.watching_rss_kib as f64 / 1024.0
+    }
+
+    /// Idle watchers: what they added to the resident size, in MiB.
+    pub fn added_rss_mib(&self) -> f64 {
+        (self.watching_rss_kib as f64 - self.baseline_rss_kib as f64) / 1024.0
+    }
+
+    /// Idle watchers: what each added to the resident size, in KiB.
+    pub fn added_kib_per_op(&self) -> f64 {
+        (self.watching_rss_kib as f64 - self.baseline_rss_kib as f64) / self.ops.max(1) as f64
     }
 
     /// Peak resident size in MiB.

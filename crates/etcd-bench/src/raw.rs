@@ -1,6 +1,9 @@
 //! The baseline: hyper-util's pooled client sending the same requests as the library, with nothing around it,
 //! and serde_json decoding the answers into typed structs equivalent to `etcd_core::Response`.
 //!
+//! A streaming watch is read as a hand-written client would read it: hyper's body frames appended to one
+//! buffer, split at newlines, each line decoded by serde into the same typed structs.
+//!
 //! This is the physical limit for a client over HTTP/1.1 in Rust: whatever the library spends beyond it is the
 //! price of its layers. The connector and pool are set up as `etcd_transport::HyperTransport` sets up its own
 //! (no Nagle, HTTP only, 90 s idle timeout, tokio timer), so that only the layers differ.
@@ -11,6 +14,7 @@ use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -88,6 +92,11 @@ impl RawResponse {
         }
         self.body.node.as_ref().map_or(0, count)
     }
+
+    /// The modified index of the answer's node: for a write, the index etcd gave it.
+    pub fn modified_index(&self) -> Option<u64> {
+        self.body.node.as_ref().map(|node| node.modified_index)
+    }
 }
 
 /// The raw client: hyper-util's legacy pooled client.
@@ -122,12 +131,74 @@ impl RawClient {
         let (status, headers, body) = self.send(request).await?;
         decode(status, &headers, &body)
     }
+
+    /// Opens a streaming watch (`uri` asks for `wait=true&stream=true`): etcd's answer, without its body yet.
+    pub async fn watch(&self, uri: &str) -> Result<RawWatch, String> {
+        let response =
+            self.http.request(get_request(uri).map(Full::new)).await.map_err(|e| format!("raw watch: {e}"))?;
+        let (parts, body) = response.into_parts();
+        if parts.status != StatusCode::OK {
+            let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            return Err(format!("etcd answered the watch {}: {}", parts.status, String::from_utf8_lossy(&bytes)));
+        }
+        etcd_index(&parts.headers).ok_or("no X-Etcd-Index on the watch")?;
+        Ok(RawWatch { body, buffer: Vec::new(), start: 0 })
+    }
+}
+
+/// A streaming watch: one JSON event per line of an endless body.
+#[derive(Debug)]
+pub struct RawWatch {
+    body: Incoming,
+    buffer: Vec<u8>,
+    /// Where the first line not yet decoded starts in `buffer`.
+    start: usize,
+}
+
+impl RawWatch {
+    /// The next event, decoded; `None` when the stream ended.
+    pub async fn next_event(&mut self) -> Result<Option<RawBody>, String> {
+        loop {
+            if let Some(end) = self.buffer[self.start..].iter().position(|&b| b == b'\n') {
+                let line = self.start..self.start + end;
+                self.start += end + 1;
+                if self.buffer[line.clone()].iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                return serde_json::from_slice(&self.buffer[line]).map(Some).map_err(|e| format!("raw event: {e}"));
+            }
+            // Every complete line is decoded: keep only the partial one, then read more.
+            self.buffer.drain(..self.start);
+            self.start = 0;
+            match self.body.frame().await {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(format!("raw watch body: {e}")),
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.buffer.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `X-Etcd-Index`, on answers and on errors alike.
+pub fn etcd_index(headers: &HeaderMap) -> Option<u64> {
+    headers.get("x-etcd-index")?.to_str().ok()?.parse().ok()
 }
 
 /// `GET uri`, as the library sends a read.
 pub fn get_request(uri: &str) -> Request<Bytes> {
     let mut request = Request::new(Bytes::new());
     *request.uri_mut() = uri.parse().expect("the bench's URIs are valid");
+    request
+}
+
+/// `DELETE uri`: the bench's own clean-up (`uri` with `?recursive=true` for a directory).
+pub fn delete_request(uri: &str) -> Request<Bytes> {
+    let mut request = get_request(uri);
+    *request.method_mut() = Method::DELETE;
     request
 }
 
@@ -149,7 +220,7 @@ pub fn decode(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<Ra
     let number = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     Ok(RawResponse {
         body,
-        index: number("x-etcd-index").ok_or("no X-Etcd-Index")?,
+        index: etcd_index(headers).ok_or("no X-Etcd-Index")?,
         raft_index: number("x-raft-index"),
         raft_term: number("x-raft-term"),
         cluster_id: headers.get("x-etcd-cluster-id").and_then(|v| v.to_str().ok()).map(str::to_owned),

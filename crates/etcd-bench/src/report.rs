@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use crate::measure::Sample;
-use crate::workload::{NOT_YET, Op, SideKind, Workload};
+use crate::workload::{Op, SideKind, Workload};
+
+/// The issue's bound on what 1,000 idle watchers add to a client's resident size.
+const IDLE_WATCHERS_TARGET_MIB: f64 = 20.0;
 
 /// The samples of one workload, each side's one per round.
 #[derive(Debug)]
@@ -31,6 +34,16 @@ impl Row {
 
     fn has(&self, side: SideKind) -> bool {
         self.of(side).next().is_some()
+    }
+
+    /// Whether the row compares both sides per operation (every workload but the idle watchers, which are about
+    /// memory).
+    fn compares_per_op(&self) -> bool {
+        self.workload.op != Op::IdleWatchers && self.has(SideKind::Raw) && self.has(SideKind::Client)
+    }
+
+    fn range(&self, side: SideKind, metric: fn(&Sample) -> f64) -> (f64, f64) {
+        self.of(side).map(metric).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)))
     }
 
     fn stat(&self, side: SideKind, metric: fn(&Sample) -> f64) -> f64 {
@@ -78,6 +91,8 @@ pub struct Context {
     pub load_before: String,
     /// The load average after the last round.
     pub load_after: String,
+    /// The phases that failed and ran again, and why.
+    pub reruns: Vec<String>,
 }
 
 /// Renders the report.
@@ -103,7 +118,7 @@ pub fn render(context: &Context, rows: &[Row]) -> String {
          raw peak RSS MiB | client peak RSS MiB | ratio |"
     );
     let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-    for row in rows.iter().filter(|r| r.has(SideKind::Raw) && r.has(SideKind::Client)) {
+    for row in rows.iter().filter(|r| r.compares_per_op()) {
         let _ = writeln!(
             w,
             "| {} | {} | {:.0} | {:.0} | {:.2} | {:.1} | {:.1} | {:.2} | {:.1} | {:.1} | {:.2} |",
@@ -120,9 +135,23 @@ pub fn render(context: &Context, rows: &[Row]) -> String {
             row.ratio(Sample::peak_rss_mib),
         );
     }
-    for line in NOT_YET {
-        let _ = writeln!(w, "\n{line}");
+    if rows.iter().any(|r| r.workload.op == Op::Watch && r.compares_per_op()) {
+        let _ = writeln!(
+            w,
+            "\n`watch`: an operation is an event delivered to one recursive watcher (a `Watcher` with its default \
+             options; raw: the same streaming request read line by line into serde structs) while a writer, a \
+             process of its own, sets new keys as fast as etcd takes them, with the writes in flight of the second \
+             column; both sides saw every index the writer got, once, in order. The events per second are the \
+             writer's and etcd's pace; the CPU is the watcher's process alone."
+        );
     }
+    if !context.reruns.is_empty() {
+        let _ = writeln!(w, "\nPhases that failed and ran again:\n");
+        for rerun in &context.reruns {
+            let _ = writeln!(w, "- {rerun}");
+        }
+    }
+    idle_watchers(w, rows);
     let _ = writeln!(
         w,
         "\nWhere the CPU goes (medians): system time and voluntary context switches per operation. The kernel \
@@ -131,7 +160,7 @@ pub fn render(context: &Context, rows: &[Row]) -> String {
     );
     let _ = writeln!(w, "| workload | raw sys µs/op | client sys µs/op | raw switches/op | client switches/op |");
     let _ = writeln!(w, "|---|--:|--:|--:|--:|");
-    for row in rows.iter().filter(|r| r.has(SideKind::Raw) && r.has(SideKind::Client)) {
+    for row in rows.iter().filter(|r| r.compares_per_op()) {
         let _ = writeln!(
             w,
             "| {} | {:.1} | {:.1} | {:.2} | {:.2} |",
@@ -178,7 +207,48 @@ pub fn render(context: &Context, rows: &[Row]) -> String {
             if target.met { "yes" } else { "**no**" }
         );
     }
+    if let Some(row) = rows.iter().find(|r| r.workload.op == Op::IdleWatchers && r.has(SideKind::Client)) {
+        let added = row.stat(SideKind::Client, Sample::added_rss_mib);
+        let (lo, hi) = row.range(SideKind::Client, Sample::added_rss_mib);
+        let _ = writeln!(
+            w,
+            "| {} idle watchers: client adds < {IDLE_WATCHERS_TARGET_MIB:.0} MiB resident | {added:.1} MiB \
+             [{lo:.1}–{hi:.1}] | {lo:.1} MiB | {} |",
+            row.workload.ops,
+            if added < IDLE_WATCHERS_TARGET_MIB { "yes" } else { "**no**" }
+        );
+    }
     out
+}
+
+/// The idle watchers' table: the resident size before and with them, per side.
+fn idle_watchers(w: &mut String, rows: &[Row]) {
+    let Some(row) = rows.iter().find(|r| r.workload.op == Op::IdleWatchers) else { return };
+    let _ = writeln!(
+        w,
+        "\n`idle-watchers`: {} watchers on as many keys that never change, each polled in a task of its own, on one \
+         client; resident size (`VmRSS`) of the process before the first (runtime and client made, one call done) \
+         and once every stream is open and etcd counts them all (medians; in brackets the lowest and highest \
+         round):\n",
+        row.workload.ops
+    );
+    let _ = writeln!(
+        w,
+        "| side | before MiB | with the watchers MiB | added MiB | added KiB per watcher | time to open them |"
+    );
+    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|");
+    for side in [SideKind::Raw, SideKind::Client].into_iter().filter(|s| row.has(*s)) {
+        let (lo, hi) = row.range(side, Sample::added_rss_mib);
+        let _ = writeln!(
+            w,
+            "| {side} | {:.1} | {:.1} | {:.1} [{lo:.1}–{hi:.1}] | {:.1} | {:.0} ms |",
+            row.stat(side, Sample::baseline_rss_mib),
+            row.stat(side, Sample::watching_rss_mib),
+            row.stat(side, Sample::added_rss_mib),
+            row.stat(side, Sample::added_kib_per_op),
+            row.stat(side, |s| s.wall_ns as f64 / 1e6),
+        );
+    }
 }
 
 struct Target {
@@ -199,7 +269,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
             let best = row.best_ratio(metric, at_most.is_some());
             targets.push(Target { what, ratio, range: row.round_ratios(metric), best, met });
         };
-    for row in rows.iter().filter(|r| r.has(SideKind::Raw) && r.has(SideKind::Client)) {
+    for row in rows.iter().filter(|r| r.compares_per_op()) {
         let name = row.workload.name;
         match row.workload.op {
             Op::Get | Op::Set => {
@@ -223,6 +293,7 @@ fn targets(rows: &[Row]) -> Vec<Target> {
                     None,
                 );
             }
+            Op::Watch | Op::IdleWatchers => {}
         }
     }
     targets

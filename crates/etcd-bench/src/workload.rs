@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 use crate::data::{Data, LIST_DIR, LIST_KEYS};
 use crate::measure::{Reading, Sample};
 use crate::raw::{self, RawClient};
+use crate::{follow, idle};
 
 /// What one operation is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +23,12 @@ pub enum Op {
     List,
     /// Decoding the 10,000-key listing's bytes, without the network.
     DecodeListing,
+    /// A recursive watcher following a writer in another process (`in_flight` writes at a time): an operation is
+    /// an event delivered.
+    Watch,
+    /// Watchers on distinct keys that never change, all open at once: an operation is a watcher registered, and
+    /// what counts is the resident size they add.
+    IdleWatchers,
 }
 
 /// A workload: an operation, how many are in flight, and how many the measured part runs.
@@ -31,7 +38,7 @@ pub struct Workload {
     pub name: &'static str,
     /// The operation.
     pub op: Op,
-    /// Calls in flight on the one client.
+    /// Calls in flight on the one client; for a watch, the writer's writes in flight.
     pub in_flight: usize,
     /// Operations measured (before scaling).
     pub ops: usize,
@@ -48,15 +55,9 @@ pub const WORKLOADS: &[Workload] = &[
     Workload { name: "set-64", op: Op::Set, in_flight: 64, ops: 16_000 },
     Workload { name: "list-10k", op: Op::List, in_flight: 1, ops: 40 },
     Workload { name: "decode-10k", op: Op::DecodeListing, in_flight: 1, ops: 60 },
+    Workload { name: "watch", op: Op::Watch, in_flight: 1, ops: 10_000 },
+    Workload { name: "idle-watchers", op: Op::IdleWatchers, in_flight: 1_000, ops: 1_000 },
 ];
-
-// TODO(issue 4): a `watch` workload (a watcher following a writer, events per second) and the memory of 1,000 idle
-// watchers on one client, once `etcd-keys` has a watcher. Add the workloads here, an `Op` for each, and their
-// raw-baseline counterparts (a `?wait=true&waitIndex=N` long poll per event) in `Side::run_op`.
-
-/// What the report says about workloads that cannot run yet.
-pub const NOT_YET: &[&str] =
-    &["watch workload: not yet available (issue 4)", "1,000 idle watchers: not yet available (issue 4)"];
 
 impl Workload {
     /// The workload called `name`.
@@ -64,8 +65,12 @@ impl Workload {
         WORKLOADS.iter().copied().find(|w| w.name == name)
     }
 
-    /// The measured operation count after scaling, at least one per call in flight.
+    /// The measured operation count after scaling, at least one per call in flight. The idle watchers are not
+    /// scaled: their target is about 1,000.
     pub fn scaled_ops(&self, scale: f64) -> usize {
+        if self.op == Op::IdleWatchers {
+            return self.ops;
+        }
         ((self.ops as f64 * scale).round() as usize).max(self.in_flight)
     }
 
@@ -74,6 +79,7 @@ impl Workload {
         match self.op {
             Op::Get | Op::Set => (self.in_flight * 20).max(500),
             Op::List | Op::DecodeListing => 3,
+            Op::Watch | Op::IdleWatchers => 0,
         }
     }
 }
@@ -154,7 +160,7 @@ impl Side {
                     Op::Get => raw::get_request(&data.small_uris[k]),
                     Op::Set => raw::set_request(&data.small_uris[k], &data.small_forms[k]),
                     Op::List => raw::get_request(&data.list_uri),
-                    Op::DecodeListing => return Err("decoding is not a network operation".into()),
+                    Op::DecodeListing | Op::Watch | Op::IdleWatchers => return Err(format!("{op:?} is not a call")),
                 };
                 let response = raw.call(request).await?;
                 Ok(if count { response.node_count() } else { 0 })
@@ -164,7 +170,7 @@ impl Side {
                     Op::Get => keys.get(&data.small_keys[k], None).await,
                     Op::Set => keys.set(&data.small_keys[k], &data.small_values[k], None).await,
                     Op::List => keys.get(LIST_DIR, Some(GetOptions::new().with_recursive())).await,
-                    Op::DecodeListing => return Err("decoding is not a network operation".into()),
+                    Op::DecodeListing | Op::Watch | Op::IdleWatchers => return Err(format!("{op:?} is not a call")),
                 };
                 let response = response.map_err(|e| e.to_string())?;
                 Ok(if count { response.node.walk().count() } else { 0 })
@@ -193,8 +199,11 @@ fn bare_transport(endpoint: &str) -> Result<impl etcd_transport::Transport, Stri
 
 /// Runs `workload` on `side`: a warm-up, then the measured part, and returns the measured sample.
 pub async fn run(side: Side, data: Data, workload: Workload, ops: usize) -> Result<Sample, String> {
-    if workload.op == Op::DecodeListing {
-        return decode_listing(&side, &data, workload.warm_up_ops(), ops).await;
+    match workload.op {
+        Op::DecodeListing => return decode_listing(&side, &data, workload.warm_up_ops(), ops).await,
+        Op::Watch => return follow::run(&side, &data, workload, ops).await,
+        Op::IdleWatchers => return idle::run(&side, &data, ops).await,
+        Op::Get | Op::Set | Op::List => {}
     }
     let side = Arc::new(side);
     let data = Arc::new(data);
