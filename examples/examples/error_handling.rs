@@ -50,10 +50,21 @@ async fn main() -> ExitCode {
     if let Err(error) = async { unreachable?.get("/foo", None).await }.await {
         explain("an unreachable member", &error);
     }
-    // The caller's deadline: the call is dropped when it passes.
-    match tokio::time::timeout(Duration::from_nanos(1), keys.get("/error-handling/demo", None)).await {
-        Err(_elapsed) => println!("a 1 ns deadline: the call was cancelled"),
-        Ok(result) => println!("a 1 ns deadline: the call finished first: {:?}", result.map(|r| r.action)),
+    // The caller's deadline: a member that accepts the connection and never answers, and a 200 ms budget.
+    if let Ok(silent) = tokio::net::TcpListener::bind("127.0.0.1:0").await {
+        let endpoint = format!("http://{}", silent.local_addr().map(|a| a.to_string()).unwrap_or_default());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = silent.accept().await {
+                held.push(socket);
+            }
+        });
+        let budget = Client::builder([endpoint]).without_header_timeout().call_timeout(Duration::from_millis(200));
+        if let Ok(client) = budget.build()
+            && let Err(error) = KeysApi::new(client).get("/foo", None).await
+        {
+            explain("a member that never answers, with a 200 ms call timeout", &error);
+        }
     }
     ExitCode::SUCCESS
 }

@@ -2,7 +2,6 @@
 //! member failures and an index cleared. Skips loudly without etcd; fails with `ETCD_REQUIRED=1`. Stalls and
 //! throughput are printed (`--nocapture`).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use etcd_keys::{Action, Client, DeleteOptions, GetOptions, KeysApi, Response, SetOptions, WatcherOptions};
@@ -47,7 +46,7 @@ async fn every_action_is_seen_with_its_nodes() {
     let start = keys.set("/w/seed", "0", None).await.unwrap().index;
     let mut watcher = keys.watcher("/w", Some(WatcherOptions::new().with_recursive().with_after_index(start)));
 
-    let set = keys.set("/w/a", "1", None).await.unwrap();
+    keys.set("/w/a", "1", None).await.unwrap();
     keys.update("/w/a", "2").await.unwrap();
     keys.create("/w/b", "x").await.unwrap();
     keys.set("/w/a", "3", Some(SetOptions::new().with_prev_value("2"))).await.unwrap();
@@ -73,7 +72,6 @@ async fn every_action_is_seen_with_its_nodes() {
         index = event.index;
     }
     assert_eq!(watcher.next_index(), Some(index + 1));
-    let _ = set;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,23 +82,27 @@ async fn a_watch_from_now_misses_nothing_written_after_it_registered() {
     // The watch registers on its first poll: poll it while the write happens.
     let first = tokio::spawn(async move { (next_event(&mut watcher, Duration::from_secs(10)).await, watcher) });
     let written = loop {
-        // Until the watch registered, a write may be before it; write until the watcher sees one.
+        // Until the watch registered, a write may come before it: write (one round trip each) until the watcher
+        // sees one. Bounded by the watcher's own 10 s wait.
         let written = keys.set("/k", "v", None).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
         if first.is_finished() {
             break written;
         }
     };
     let (event, mut watcher) = first.await.unwrap();
     assert!(event.index <= written.index);
+    // From the first event on, every write is seen, each once, in order.
     let next = keys.set("/k", "w", None).await.unwrap();
-    let seen = loop {
+    let mut expected = event.index + 1;
+    let last = loop {
         let e = next_event(&mut watcher, Duration::from_secs(5)).await;
+        assert_eq!(e.index, expected, "no write after the first event is lost or repeated");
+        expected += 1;
         if e.index == next.index {
             break e;
         }
     };
-    assert_eq!(seen.node.value, "w");
+    assert_eq!(last.node.value, "w");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +238,7 @@ fn connections_to(port: u16) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_a_watcher_mid_poll_closes_its_connection() {
     let _serial = one_at_a_time().await;
-    let Some((etcd, keys)) = single() else { return };
+    let Some((etcd, _keys)) = single() else { return };
     let port = etcd.member(0).client_addr().port();
     let watch_only = keys_over(etcd.endpoints());
     let before = connections_to(port);
@@ -256,7 +258,6 @@ async fn dropping_a_watcher_mid_poll_closes_its_connection() {
         assert!(Instant::now() < deadline, "the watch connection stayed open after the watcher was dropped");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let _ = Arc::new(keys);
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -15,10 +15,9 @@ use super::options::{Liveness, WatcherOptions};
 use crate::{GetOptions, KeysApi, request};
 
 /// etcd drops a streaming watcher, silently and without closing its stream, when its sending falls 100 events
-/// behind. So when a stream that brought events goes quiet, the loop asks etcd, with a plain wait at the next
-/// index, whether events came that the stream did not bring. A watch with no events costs nothing.
-const BURST: u32 = 1;
-const QUIET_AFTER_BURST: Duration = Duration::from_millis(300);
+/// behind. So when a stream that brought events goes quiet this long, the loop asks etcd, with a plain wait at
+/// the next index, whether events came that the stream did not bring. A watch with no events costs nothing.
+const QUIET_AFTER_EVENTS: Duration = Duration::from_millis(300);
 /// A plain wait that answers within this time found an event in etcd's history: the stream was dropped.
 const HISTORY_ANSWER: Duration = Duration::from_millis(250);
 
@@ -48,8 +47,8 @@ struct OpenStream {
     registered_at: u64,
     buffer: Vec<u8>,
     delivered: bool,
-    /// Events since the last check that the stream is still registered at etcd.
-    burst: u32,
+    /// Whether events came since the last check that etcd still sends this stream everything.
+    unchecked: bool,
 }
 
 /// How reading a stream went.
@@ -147,7 +146,7 @@ impl WatchLoop {
         let open = self.open.as_mut().expect("events come from an open stream");
         self.next_index.store(index + 1, Ordering::Relaxed);
         open.delivered = true;
-        open.burst += 1;
+        open.unchecked = true;
         self.quiet_polls = 0;
         if index <= open.registered_at {
             // From etcd's history: etcd answers such a watch with this one event and then nothing.
@@ -200,8 +199,14 @@ impl WatchLoop {
             if self.next_index().is_none() {
                 self.next_index.store(registered_at + 1, Ordering::Relaxed);
             }
-            self.open =
-                Some(OpenStream { body, endpoint, registered_at, buffer: Vec::new(), delivered: false, burst: 0 });
+            self.open = Some(OpenStream {
+                body,
+                endpoint,
+                registered_at,
+                buffer: Vec::new(),
+                delivered: false,
+                unchecked: false,
+            });
             return None;
         }
         let error = match body.bytes().await {
@@ -258,9 +263,9 @@ impl WatchLoop {
         let next_index = self.next_index();
         let open = self.open.as_mut().expect("reading an open stream");
         loop {
-            let after_burst = open.burst >= BURST;
-            let wait = match (after_burst, liveness) {
-                (true, _) => Some(QUIET_AFTER_BURST),
+            let after_events = open.unchecked;
+            let wait = match (after_events, liveness) {
+                (true, _) => Some(QUIET_AFTER_EVENTS),
                 (false, Some(liveness)) if open.endpoint.is_some() => Some(liveness.interval),
                 (false, _) => None,
             };
@@ -268,8 +273,8 @@ impl WatchLoop {
                 None => open.body.frame().await,
                 Some(wait) => match tokio::time::timeout(wait, open.body.frame()).await {
                     Ok(frame) => frame,
-                    Err(_quiet) if after_burst => {
-                        open.burst = 0;
+                    Err(_quiet) if after_events => {
+                        open.unchecked = false;
                         if has_missed_events(&client, &prefix, &key, recursive, next_index).await {
                             return Read::Dropped;
                         }
