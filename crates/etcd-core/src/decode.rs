@@ -135,9 +135,19 @@ fn header_u64(headers: &HeaderMap, name: &HeaderName) -> Result<Option<u64>, Inv
     let Some(value) = headers.get(name) else {
         return Ok(None);
     };
-    let kind = || InvalidResponseKind::BadHeader(canonical(name));
-    let text = value.to_str().map_err(|_| kind())?;
-    text.trim().parse().map(Some).map_err(|_| kind())
+    parse_u64(value.as_bytes().trim_ascii()).map(Some).ok_or_else(|| InvalidResponseKind::BadHeader(canonical(name)))
+}
+
+/// Decimal digits to a `u64`, `None` on anything else or on overflow: what `str::parse` does, without its UTF-8
+/// check and sign handling, on three headers of every answer.
+fn parse_u64(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 fn canonical(name: &HeaderName) -> &'static str {
@@ -272,5 +282,26 @@ mod tests {
             InvalidResponseKind::UnexpectedStatus
         );
         assert_eq!(kind(StatusCode::NOT_FOUND, &h, b"404 page not found\n"), InvalidResponseKind::UnexpectedStatus);
+    }
+
+    #[test]
+    fn numeric_headers_are_decimal_u64_and_nothing_else() {
+        for (text, expected) in [
+            ("0", Some(0)),
+            ("42", Some(42)),
+            (" 7 ", Some(7)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+            ("", None),
+            ("-1", None),
+            ("+1", None),
+            ("1a", None),
+            ("1 2", None),
+        ] {
+            let h = headers(&[("x-etcd-index", text)]);
+            assert_eq!(header_u64(&h, &X_ETCD_INDEX).ok().flatten(), expected, "{text:?}");
+        }
+        let non_ascii = HeaderMap::from_iter([(X_ETCD_INDEX, http::HeaderValue::from_bytes(b"\xff1").unwrap())]);
+        assert!(header_u64(&non_ascii, &X_ETCD_INDEX).is_err());
     }
 }

@@ -5,6 +5,7 @@ use crate::RequestBody;
 use etcd_core::{BoxError, Error};
 use http::{Request, Response};
 use tower::retry::Policy;
+use tower::util::Either;
 use tower::{Layer, ServiceBuilder};
 
 use crate::basic_auth::{BasicAuthLayer, Credentials};
@@ -13,12 +14,11 @@ use crate::deadline::DeadlineLayer;
 use crate::failover::Failover;
 use crate::header_timeout::HeaderTimeoutLayer;
 use crate::redirect::{FollowRedirectsLayer, RedirectPolicy};
-use crate::retry::SafeRetryPolicy;
+use crate::retry::ConfiguredPolicy;
 use crate::transport::{BoxedService, boxed};
 use crate::{Body, Client, EndpointSet, HyperTransport, Transport};
 
 type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
-type FailoverFn = Arc<dyn Fn(BoxedService, Arc<EndpointSet>) -> BoxedService + Send + Sync>;
 
 /// The default per-attempt header timeout: long enough for a write to commit on a loaded cluster, short
 /// enough that a frozen member does not hang a call.
@@ -55,7 +55,7 @@ pub struct Config {
     tls: Option<crate::TlsConfig>,
     redirect_policy: RedirectPolicy,
     cluster_id: Option<String>,
-    failover: Option<FailoverFn>,
+    retry_policy: ConfiguredPolicy,
     call_layers: Vec<LayerFn>,
     attempt_layers: Vec<LayerFn>,
 }
@@ -80,7 +80,7 @@ impl Config {
             tls: None,
             redirect_policy: RedirectPolicy::default(),
             cluster_id: None,
-            failover: None,
+            retry_policy: ConfiguredPolicy::default(),
             call_layers: Vec::new(),
             attempt_layers: Vec::new(),
         }
@@ -138,10 +138,9 @@ impl Config {
     pub fn retry_policy<P>(mut self, policy: P) -> Self
     where
         P: Policy<Request<RequestBody>, Response<Body>, BoxError> + Clone + Send + Sync + 'static,
-        P::Future: Send,
+        P::Future: Send + 'static,
     {
-        self.failover =
-            Some(Arc::new(move |attempt, endpoints| boxed(Failover::new(attempt, endpoints, policy.clone()))));
+        self.retry_policy = ConfiguredPolicy::custom(policy);
         self
     }
 
@@ -211,44 +210,56 @@ impl Config {
             endpoints.shuffle();
         }
         let connect_timeout = self.connect_timeout.or(self.header_timeout.map(|t| t * 3 / 4));
+        // The default transport stays unboxed, so that an attempt through it costs no allocation of ours.
         let transport = match self.transport {
             #[cfg(feature = "tls")]
             Some(_) if self.tls.is_some() => {
                 let reason = "tls(...) configures the default transport; a transport(...) of your own does its own TLS";
                 return Err(etcd_core::InvalidRequest::new(etcd_core::InvalidRequestKind::Config, reason).into());
             }
-            Some(transport) => transport,
+            Some(transport) => Either::Right(transport),
             #[cfg(feature = "tls")]
-            None => boxed(match &self.tls {
+            None => Either::Left(match &self.tls {
                 None => HyperTransport::with_connect_timeout(connect_timeout),
                 Some(tls) => HyperTransport::with_tls_and_connect_timeout(tls, connect_timeout)?,
             }),
             #[cfg(not(feature = "tls"))]
-            None => boxed(HyperTransport::with_connect_timeout(connect_timeout)),
+            None => Either::Left(HyperTransport::with_connect_timeout(connect_timeout)),
         };
         let cluster_id = self.cluster_id.as_deref().map(ClusterId::parse).transpose()?;
-        // One concrete stack, boxed once: every clone of it (two per call) is then one allocation.
-        let mut attempt = boxed(
-            ServiceBuilder::new()
-                .option_layer(self.header_timeout.map(HeaderTimeoutLayer::new))
-                .option_layer(cluster_id.map(ClusterIdCheckLayer::new))
-                .layer(FollowRedirectsLayer::new(self.redirect_policy))
-                .option_layer(self.credentials.map(BasicAuthLayer::new))
-                .service(transport),
-        );
-        for layer in self.attempt_layers.iter().rev() {
-            attempt = layer(attempt);
-        }
-        let mut call = match &self.failover {
-            Some(failover) => failover(attempt, endpoints.clone()),
-            None => boxed(Failover::new(attempt, endpoints.clone(), SafeRetryPolicy::new())),
+        let attempt = ServiceBuilder::new()
+            .option_layer(self.header_timeout.map(HeaderTimeoutLayer::new))
+            .option_layer(cluster_id.map(ClusterIdCheckLayer::new))
+            .layer(FollowRedirectsLayer::new(self.redirect_policy))
+            .option_layer(self.credentials.map(BasicAuthLayer::new))
+            .service(transport);
+        // The attempt stack is one concrete type unless layers of the user's go into it; the whole stack is boxed
+        // once, at the top. Every call clones it (tower's retry clones it again), so it holds nothing costly to
+        // clone.
+        let mut call = if self.attempt_layers.is_empty() {
+            call_stack(attempt, &endpoints, self.retry_policy, self.call_timeout)
+        } else {
+            let mut attempt = boxed(attempt);
+            for layer in self.attempt_layers.iter().rev() {
+                attempt = layer(attempt);
+            }
+            call_stack(attempt, &endpoints, self.retry_policy, self.call_timeout)
         };
-        call = boxed(DeadlineLayer::new(self.call_timeout).layer(call));
         for layer in self.call_layers.iter().rev() {
             call = layer(call);
         }
         Ok(Client::from_parts(call, endpoints))
     }
+}
+
+/// The call's layers over an attempt stack: failover (retries over the endpoints), then the call's deadline.
+fn call_stack<S: Transport>(
+    attempt: S,
+    endpoints: &Arc<EndpointSet>,
+    policy: ConfiguredPolicy,
+    call_timeout: Option<Duration>,
+) -> BoxedService {
+    boxed(DeadlineLayer::new(call_timeout).layer(Failover::new(attempt, endpoints.clone(), policy)))
 }
 
 impl std::fmt::Debug for Config {
@@ -263,7 +274,7 @@ impl std::fmt::Debug for Config {
             .field("credentials", &self.credentials)
             .field("redirect_policy", &self.redirect_policy)
             .field("expected_cluster_id", &self.cluster_id)
-            .field("custom_retry_policy", &self.failover.is_some())
+            .field("retry_policy", &self.retry_policy)
             .field("call_layers", &self.call_layers.len())
             .field("attempt_layers", &self.attempt_layers.len())
             .finish()

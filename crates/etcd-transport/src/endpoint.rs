@@ -72,17 +72,16 @@ impl Endpoint {
     /// The absolute URI of a request whose URI holds only a path and query, relative to this endpoint; the path
     /// is moved, not copied.
     pub(crate) fn join(&self, relative: Uri) -> Result<Uri, http::Error> {
-        let path_and_query = relative.into_parts().path_and_query.unwrap_or_else(|| PathAndQuery::from_static("/"));
-        let path_and_query = if self.inner.base_path.is_empty() {
+        let mut parts = relative.into_parts();
+        let path_and_query = parts.path_and_query.take().unwrap_or_else(|| PathAndQuery::from_static("/"));
+        parts.path_and_query = Some(if self.inner.base_path.is_empty() {
             path_and_query
         } else {
             PathAndQuery::try_from(format!("{}{}", self.inner.base_path, path_and_query))?
-        };
-        Uri::builder()
-            .scheme(self.inner.scheme.clone())
-            .authority(self.inner.authority.clone())
-            .path_and_query(path_and_query)
-            .build()
+        });
+        parts.scheme = Some(self.inner.scheme.clone());
+        parts.authority = Some(self.inner.authority.clone());
+        Ok(Uri::from_parts(parts)?)
     }
 }
 

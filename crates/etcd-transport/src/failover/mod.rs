@@ -14,11 +14,13 @@
 //! caveats).
 
 mod endpoints;
+mod future;
 mod layer;
 mod service;
 
 pub use endpoints::EndpointSet;
 pub(crate) use endpoints::parse_all as parse_endpoints;
+pub use future::ResponseFuture;
 pub use layer::FailoverLayer;
 pub use service::Failover;
 

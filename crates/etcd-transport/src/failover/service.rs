@@ -1,5 +1,3 @@
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -7,10 +5,10 @@ use crate::RequestBody;
 use etcd_core::{BoxError, ClusterError, Error, OutcomeUnknown};
 use http::{Request, Response};
 use tower::Service;
+use tower::retry::future::ResponseFuture as RetryFuture;
 use tower::retry::{Policy, Retry};
-use tracing::Instrument;
 
-use super::{CallState, EndpointSet};
+use super::{CallState, EndpointSet, ResponseFuture};
 use crate::Body;
 use crate::retry::SafeRetryPolicy;
 use crate::rotation::{AttemptError, EndpointRotation, SendTo};
@@ -44,35 +42,27 @@ where
 {
     type Response = Response<Body>;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
+    type Future = ResponseFuture<RetryFuture<P, EndpointRotation<S>, Request<RequestBody>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.retry.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
-        let one_endpoint = request.extensions().get::<SendTo>().is_some() || self.endpoints.endpoints().len() < 2;
-        let state = CallState::new().with_retries(!one_endpoint);
+        let endpoints = self.endpoints.endpoints();
+        let pinned = self.endpoints.pinned_index(&endpoints);
+        let one_endpoint = request.extensions().get::<SendTo>().is_some() || endpoints.len() < 2;
+        let state = CallState::over(endpoints, pinned, !one_endpoint);
         request.extensions_mut().insert(state.clone());
         let replay_safe = crate::retry::policy_idempotency(&request).is_replay_safe();
         let span = tracing::debug_span!("etcd.call", method = %request.method(), path = request.uri().path());
         // The retry stack was made ready by poll_ready; it keeps its own copy of itself for later attempts.
-        let response = self.retry.call(request);
-        Box::pin(
-            async move {
-                let result = response.await;
-                if let Err(error) = &result {
-                    tracing::debug!(%error, attempts = state.attempts(), "call failed");
-                }
-                result.map_err(|error| final_error(error, &state, replay_safe))
-            }
-            .instrument(span),
-        )
+        ResponseFuture::new(self.retry.call(request), state, replay_safe, span)
     }
 }
 
 /// The caller's error, from what every attempt met.
-fn final_error(error: BoxError, state: &CallState, replay_safe: bool) -> BoxError {
+pub(super) fn final_error(error: BoxError, state: &CallState, replay_safe: bool) -> BoxError {
     let last = match error.downcast::<AttemptError>() {
         Ok(last) => last,
         Err(other) => return other,

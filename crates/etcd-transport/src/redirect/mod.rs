@@ -7,10 +7,12 @@
 //! each redirect is followed: up to 10 by default, or by a check of your own. A redirect that is not followed is
 //! returned as the answer, which the API crates report as an unexpected status.
 
+mod future;
 mod layer;
 mod policy;
 mod service;
 
+pub use future::ResponseFuture;
 pub use layer::FollowRedirectsLayer;
 pub use policy::{RedirectAttempt, RedirectPolicy};
 pub use service::FollowRedirects;

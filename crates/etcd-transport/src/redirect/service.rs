@@ -1,5 +1,3 @@
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -10,22 +8,21 @@ use http::uri::{PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri};
 use tower::{Service, ServiceExt};
 
-use super::{RedirectAttempt, RedirectPolicy};
+use super::{RedirectAttempt, RedirectPolicy, ResponseFuture};
 
 /// Follows redirects as its policy allows; see the [module docs](super).
 #[derive(Clone, Debug)]
 pub struct FollowRedirects<S> {
     inner: S,
     /// A copy of the service as built, cloned only when a redirect must be followed, so that a call without a
-    /// redirect costs no clone.
-    spare: Arc<S>,
-    policy: RedirectPolicy,
+    /// redirect costs no clone; and the policy. One `Arc`, so that a call costs one reference count.
+    shared: Arc<(S, RedirectPolicy)>,
 }
 
 impl<S: Clone> FollowRedirects<S> {
     /// Wraps `inner`, following what `policy` allows.
     pub fn new(inner: S, policy: RedirectPolicy) -> Self {
-        FollowRedirects { spare: Arc::new(inner.clone()), inner, policy }
+        FollowRedirects { shared: Arc::new((inner.clone(), policy)), inner }
     }
 }
 
@@ -50,7 +47,7 @@ where
 {
     type Response = Response<B>;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<B>, BoxError>> + Send>>;
+    type Future = ResponseFuture<S, S::Future, B>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.inner.poll_ready(cx).map_err(Into::into)
@@ -60,15 +57,7 @@ where
         // What a redirected request needs, without the extensions, which the layers below (auth, transport) do
         // not read: the headers' one allocation; the URI and the body are reference-counted.
         let again = copy_without_extensions(&request);
-        let first = self.inner.call(request);
-        let (spare, policy) = (self.spare.clone(), self.policy.clone());
-        Box::pin(async move {
-            let response = first.await.map_err(Into::into)?;
-            if !is_redirect(response.status()) {
-                return Ok(response);
-            }
-            follow(S::clone(&spare), policy, again, response).await
-        })
+        ResponseFuture::new(self.inner.call(request), again, self.shared.clone())
     }
 }
 
@@ -82,7 +71,7 @@ fn copy_without_extensions(request: &Request<RequestBody>) -> Request<RequestBod
 }
 
 /// Follows a redirect `response` to `request`, and the ones after it, as `policy` allows.
-async fn follow<S, B>(
+pub(super) async fn follow<S, B>(
     inner: S,
     policy: RedirectPolicy,
     mut request: Request<RequestBody>,
@@ -114,7 +103,7 @@ where
     }
 }
 
-fn is_redirect(status: StatusCode) -> bool {
+pub(super) fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 

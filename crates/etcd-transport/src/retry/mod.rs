@@ -12,8 +12,10 @@
 //! Any `tower::retry::Policy<Request<RequestBody>, Response<Body>, BoxError>` can replace them
 //! ([`Config::retry_policy`](crate::Config::retry_policy)); each endpoint is still tried once per round, in turn.
 
+mod configured;
 mod policy;
 
+pub(crate) use configured::ConfiguredPolicy;
 pub(crate) use policy::policy_idempotency;
 
 pub use policy::{GoRetryPolicy, SafeRetryPolicy};

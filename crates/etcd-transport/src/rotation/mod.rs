@@ -12,11 +12,13 @@
 //! [`Failover`]: crate::failover::Failover
 
 mod error;
+mod future;
 mod layer;
 mod service;
 mod state;
 
 pub use error::AttemptError;
+pub use future::ResponseFuture;
 pub use layer::EndpointRotationLayer;
 pub use service::EndpointRotation;
 pub use state::CallState;

@@ -1,17 +1,15 @@
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::RequestBody;
-use etcd_core::{AttemptFailure, BoxError, EndpointError, decode};
+use etcd_core::{AttemptFailure, BoxError, decode};
 use http::{Request, Response};
 use http_body_util::{BodyExt, Limited};
 use tower::Service;
-use tracing::Instrument;
 
-use super::{AttemptError, CallState, SendTo};
+use super::future::{Attempt, ResponseFuture};
+use super::{CallState, SendTo};
 use crate::cluster_id::ForeignClusterAnswer;
 use crate::header_timeout::HeaderTimeoutElapsed;
 use crate::{Body, ConnectError, EndpointSet};
@@ -58,7 +56,7 @@ where
 {
     type Response = Response<Body>;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
+    type Future = ResponseFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.inner.poll_ready(cx).map_err(Into::into)
@@ -67,57 +65,43 @@ where
     fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
         let set = self.endpoints.clone();
         let state = request.extensions().get::<CallState>().cloned();
-        let endpoints = set.endpoints();
         let target = request.extensions().get::<SendTo>().map(|to| to.0.clone());
-        let (index, endpoints_left) = match (&target, &state) {
-            (Some(_), Some(state)) => (state.next_attempt(0, 1).0, 0),
-            (Some(_), None) => (0, 0),
-            (None, Some(state)) => state.next_attempt(set.pinned_index(&endpoints), endpoints.len()),
-            (None, None) => (set.pinned_index(&endpoints), 0),
-        };
         let pins = target.is_none();
-        let endpoint = target.unwrap_or_else(|| endpoints[index].clone());
-        let attempt = state.as_ref().map_or(1, CallState::attempts);
-        let span = tracing::debug_span!("etcd.attempt", endpoint = %endpoint, attempt);
-        let sent = endpoint.join(std::mem::take(request.uri_mut())).map(|uri| {
-            *request.uri_mut() = uri;
-            self.inner.call(request)
-        });
-        let outcome = async move {
-            let failure = match sent {
-                Err(e) => AttemptFailure::Io(e.into()),
-                Ok(future) => match future.await.map_err(Into::into) {
-                    Ok(response) if !response.status().is_server_error() => {
-                        if pins {
-                            // By endpoint, not index: the list may have been replaced during the call.
-                            set.pin_to(&endpoint);
-                        }
-                        let mut response = response;
-                        response.extensions_mut().insert(endpoint);
-                        tracing::debug!(status = response.status().as_u16(), "answered");
-                        return Ok(response);
-                    }
-                    Ok(response) => server_error(response).await,
-                    Err(error) => classify(error),
-                },
-            };
-            tracing::debug!(%failure, "attempt failed");
-            let error = AttemptError::new(endpoint.clone(), &failure, endpoints_left);
-            Err(match state {
-                Some(state) => {
-                    state.record(EndpointError::new(endpoint.as_str(), failure));
-                    error
-                }
-                None => error.with_failure(failure),
+        let (endpoint, endpoints_left, attempt) = match (target, &state) {
+            (Some(endpoint), Some(state)) => {
+                state.next_attempt(0, 1);
+                (endpoint, 0, state.attempts())
             }
-            .into())
+            (Some(endpoint), None) => (endpoint, 0, 1),
+            (None, Some(state)) => match state.next_endpoint() {
+                Some(next) => next,
+                // A call state made without the endpoints (CallState::new): this set's, as they are now.
+                None => {
+                    let endpoints = set.endpoints();
+                    let (index, left) = state.next_attempt(set.pinned_index(&endpoints), endpoints.len());
+                    (endpoints[index].clone(), left, state.attempts())
+                }
+            },
+            (None, None) => {
+                let endpoints = set.endpoints();
+                (endpoints[set.pinned_index(&endpoints)].clone(), 0, 1)
+            }
         };
-        Box::pin(outcome.instrument(span))
+        let span = tracing::debug_span!("etcd.attempt", endpoint = %endpoint, attempt);
+        let uri = endpoint.join(std::mem::take(request.uri_mut()));
+        let attempt = Attempt { set, state, endpoint, pins, endpoints_left };
+        match uri {
+            Ok(uri) => {
+                *request.uri_mut() = uri;
+                ResponseFuture::sending(self.inner.call(request), attempt, span)
+            }
+            Err(error) => ResponseFuture::not_sent(error, attempt, span),
+        }
     }
 }
 
 /// What an attempt's transport error means for a retry.
-fn classify(error: BoxError) -> AttemptFailure {
+pub(super) fn classify(error: BoxError) -> AttemptFailure {
     let error = match error.downcast::<ConnectError>() {
         Ok(connect) => return AttemptFailure::Connect(connect.into_inner()),
         Err(other) => other,
@@ -136,7 +120,7 @@ fn classify(error: BoxError) -> AttemptFailure {
 }
 
 /// A 5xx answer, with etcd's error body when it sent one (read briefly and with a size limit).
-async fn server_error(response: Response<Body>) -> AttemptFailure {
+pub(super) async fn server_error(response: Response<Body>) -> AttemptFailure {
     let (parts, body) = response.into_parts();
     let read = Limited::new(body, SERVER_ERROR_BODY_LIMIT).collect();
     let etcd = match tokio::time::timeout(SERVER_ERROR_BODY_TIMEOUT, read).await {

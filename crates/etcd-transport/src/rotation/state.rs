@@ -2,6 +2,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use etcd_core::EndpointError;
 
+use crate::Endpoint;
+
 /// What one call has met so far, shared by its attempts through a request extension: where it started, how
 /// many endpoints it tried, and each failure in full.
 #[derive(Clone, Debug, Default)]
@@ -15,6 +17,9 @@ struct Attempts {
     start: Option<usize>,
     tried: usize,
     errors: Vec<EndpointError>,
+    /// The endpoints as they were when the call started, and the pinned one, when the failover took them: every
+    /// attempt of the call works on that list, even if it is replaced meanwhile.
+    endpoints: Option<Arc<[Endpoint]>>,
 }
 
 impl CallState {
@@ -29,9 +34,22 @@ impl CallState {
         self.may_retry
     }
 
-    pub(crate) fn with_retries(mut self, may_retry: bool) -> Self {
-        self.may_retry = may_retry;
-        self
+    /// A call over `endpoints` (a snapshot of the set), starting at `pinned`.
+    pub(crate) fn over(endpoints: Arc<[Endpoint]>, pinned: usize, may_retry: bool) -> Self {
+        let attempts = Attempts { start: Some(pinned), tried: 0, errors: Vec::new(), endpoints: Some(endpoints) };
+        CallState { inner: Arc::new(Mutex::new(attempts)), may_retry }
+    }
+
+    /// Claims the next attempt on the call's own snapshot of the endpoints, when it has one: the endpoint, how
+    /// many are left untried after it, and the attempt's number (from 1).
+    pub(crate) fn next_endpoint(&self) -> Option<(Endpoint, usize, usize)> {
+        let mut attempts = self.lock();
+        let endpoints = attempts.endpoints.as_ref()?;
+        let start = attempts.start.unwrap_or(0);
+        let (len, index) = (endpoints.len(), (start + attempts.tried) % endpoints.len());
+        let endpoint = endpoints[index].clone();
+        attempts.tried += 1;
+        Some((endpoint, len.saturating_sub(attempts.tried), attempts.tried))
     }
 
     /// Claims the next attempt: the index of the endpoint to try (starting at `pinned` on the first attempt, then
