@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use etcd_core::InvalidRequest;
-use etcd_transport::Idempotency;
+use etcd_transport::{Idempotency, LongPoll};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Uri};
 
@@ -177,5 +177,9 @@ fn wait(
     if let Some(index) = wait_index {
         b.query("waitIndex", &index.to_string());
     }
-    Ok(b.build(Method::GET, Idempotency::Read))
+    let mut request = b.build(Method::GET, Idempotency::Read);
+    // A wait may be held for minutes, a thousand at once: the transport gives it a connection with a small
+    // read buffer, and keeps large reads for the calls.
+    request.extensions_mut().insert(LongPoll);
+    Ok(request)
 }

@@ -6,7 +6,9 @@
 //! - the next wait index follows the last event's modified index; before the first event, it follows the
 //!   `X-Etcd-Index` etcd sent when it registered the watch, so a watch moved to another member resumes exactly;
 //! - etcd answers a watch whose index is still in its history with that one event and then nothing: the
-//!   watcher sees that the event predates the watch's registration and asks again from the next index;
+//!   watcher sees that the event predates the watch's registration and asks again from the next index, with
+//!   plain waits (whose answers end, so that each reuses the connection of the one before) until it is past
+//!   the index etcd had then, and streams again;
 //! - a stream that ends without an event (a proxy closing it) is asked again from the same index, with a short
 //!   backoff rather than a busy loop;
 //! - a member that dies mid-watch ends its stream; one that freezes or loses the cluster is found by a liveness
@@ -29,16 +31,18 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use etcd_core::{Error, Response};
 use futures_core::Stream;
 
 pub(crate) use liveness::ProbeCache;
 pub use options::{DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, WatcherOptions};
+use poll::Step;
 pub(crate) use poll::WatchLoop;
 
-type Step = Pin<Box<dyn Future<Output = (Box<WatchLoop>, Option<Result<Response, Error>>)> + Send>>;
+/// A step of the loop in flight: opening a stream, acting on an event or a quiet timer.
+type StepFuture = Pin<Box<dyn Future<Output = (Box<WatchLoop>, Step)> + Send>>;
 
 /// A stream of the events of a key or a tree, in index order, each once; see the [module docs](self).
 ///
@@ -59,8 +63,11 @@ type Step = Pin<Box<dyn Future<Output = (Box<WatchLoop>, Option<Result<Response,
 /// # Ok(()) }
 /// ```
 pub struct Watcher {
+    /// The loop's state, while no step is in flight; `None` once the watch ended.
     state: Option<Box<WatchLoop>>,
-    step: Option<Step>,
+    /// Only while there is something to do: an idle watcher waits in [`WatchLoop::poll_idle`] instead, so that
+    /// it holds its state and not a suspended step sized for everything a step may do.
+    step: Option<StepFuture>,
     progress: Arc<AtomicU64>,
 }
 
@@ -85,20 +92,24 @@ impl Stream for Watcher {
     type Item = Result<Response, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.step.is_none() {
-            let Some(state) = self.state.take() else { return Poll::Ready(None) };
-            self.step = Some(Box::pin(state.step()));
-        }
-        let step = self.step.as_mut().expect("a step is in flight");
-        match step.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready((state, item)) => {
-                self.step = None;
-                if item.is_some() {
-                    self.state = Some(state);
+        let this = &mut *self;
+        loop {
+            if let Some(step) = this.step.as_mut() {
+                let (state, step) = ready!(step.as_mut().poll(cx));
+                this.step = None;
+                match step {
+                    Step::Item(item) => {
+                        this.state = Some(state);
+                        return Poll::Ready(Some(item));
+                    }
+                    Step::End => return Poll::Ready(None),
+                    Step::Idle => this.state = Some(state),
                 }
-                Poll::Ready(item)
             }
+            let Some(state) = this.state.as_mut() else { return Poll::Ready(None) };
+            ready!(state.poll_idle(cx));
+            let state = this.state.take().expect("the state is here");
+            this.step = Some(Box::pin(state.step()));
         }
     }
 }

@@ -1,14 +1,18 @@
 //! The watch loop: open a stream of events, deliver them, and open it again where it left off.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use etcd_core::decode::X_ETCD_INDEX;
 use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response, decode};
-use etcd_transport::{Body, Endpoint};
+use etcd_transport::{Body, BoxError, Endpoint};
 use http::StatusCode;
 use http_body_util::BodyExt;
+use tokio::time::{Instant, Sleep};
 
 use super::event;
 use super::options::{Liveness, WatcherOptions};
@@ -33,6 +37,9 @@ pub(crate) struct WatchLoop {
     /// The index the next request waits from; 0 until the first watch registered (then: from now on).
     next_index: Arc<AtomicU64>,
     open: Option<OpenStream>,
+    /// The highest index etcd had when it answered from its history: until the watch waits past it, it catches
+    /// up with plain waits rather than streams (see [`WatchLoop::open_stream`]).
+    catch_up_to: u64,
     /// Polls in a row that delivered no event: the backoff grows with them.
     quiet_polls: u32,
     ended: bool,
@@ -45,15 +52,50 @@ struct OpenStream {
     /// etcd's index when it registered the watch: an event at or below it came from etcd's history, and etcd
     /// sends nothing after such an event.
     registered_at: u64,
+    /// A stream of events (`stream=true`), or a plain wait, whose answer ends after its one event.
+    streaming: bool,
     buffer: Vec<u8>,
     delivered: bool,
     /// Whether events came since the last check that etcd still sends this stream everything.
     unchecked: bool,
+    /// The timer of a quiet stream (the check after events, the liveness probe), made once and set again for
+    /// each wait; boxed because a `Sleep` must stay where it is once polled.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// Whether `timer` runs for the current wait, and whether that wait is the check after events.
+    timing: Option<bool>,
+    /// What ended a wait of the watcher's (in [`WatchLoop::poll_idle`]), for the next step to act on.
+    woke: Option<Woke>,
 }
 
-/// How reading a stream went.
+/// What ended a wait for the stream's next bytes.
+enum Woke {
+    /// Data came (appended to the buffer); `line`: it completed a line.
+    Data { line: bool },
+    /// The stream ended (`None`) or broke.
+    Over(Option<BoxError>),
+    /// Nothing came for the wait's time: the check after events (`after_events`), or else the liveness one.
+    Quiet { after_events: bool },
+}
+
+/// What a step of the loop came to.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "moved once, from the step's output to the caller; boxing the item would cost an allocation per event"
+)]
+pub(crate) enum Step {
+    /// An event, a snapshot or an error for the caller.
+    Item(Result<Response, Error>),
+    /// The watch ended.
+    End,
+    /// Nothing to do until etcd sends more on the open stream or a quiet timer fires: the caller waits in
+    /// [`WatchLoop::poll_idle`], without the step's future, which is sized for everything a step may do.
+    Idle,
+}
+
+/// How acting on what woke a wait went.
 enum Read {
-    Data,
+    /// Nothing to tell: wait again.
+    Again,
     /// The stream ended or broke (etcd closed it, the member died, a proxy cut it).
     Over,
     /// The liveness probe found the member frozen or cut off from its cluster.
@@ -71,6 +113,7 @@ impl WatchLoop {
             options,
             next_index: Arc::new(AtomicU64::new(next_index)),
             open: None,
+            catch_up_to: 0,
             quiet_polls: 0,
             ended: false,
         }
@@ -84,20 +127,41 @@ impl WatchLoop {
         Some(self.next_index.load(Ordering::Relaxed)).filter(|&index| index > 0)
     }
 
-    /// Runs until the next item: an event, a snapshot, an error, or the end (`None`).
-    pub(crate) async fn step(mut self: Box<Self>) -> (Box<Self>, Option<Result<Response, Error>>) {
-        let item = self.next_item().await;
-        (self, item)
+    /// Runs until the next item (an event, a snapshot, an error), the end, or an idle wait.
+    pub(crate) async fn step(mut self: Box<Self>) -> (Box<Self>, Step) {
+        let step = self.next_item().await;
+        (self, step)
     }
 
-    async fn next_item(&mut self) -> Option<Result<Response, Error>> {
+    /// Waits for what the next step must act on while the stream is open and quiet: a complete line, the
+    /// stream's end, a quiet timer. A thousand idle watchers hold their state and this wait, not a thousand
+    /// suspended steps. Ready at once when there is no open stream: the step opens one.
+    pub(crate) fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let liveness = self.options.liveness;
+        let Some(open) = self.open.as_mut().filter(|_| !self.ended) else { return Poll::Ready(()) };
+        if open.woke.is_some() || open.buffer.contains(&b'\n') {
+            return Poll::Ready(());
+        }
+        loop {
+            match ready!(open.poll_wait(cx, liveness)) {
+                Woke::Data { line: false } => {}
+                Woke::Data { line: true } => return Poll::Ready(()),
+                woke => {
+                    open.woke = Some(woke);
+                    return Poll::Ready(());
+                }
+            }
+        }
+    }
+
+    async fn next_item(&mut self) -> Step {
         loop {
             if self.ended {
-                return None;
+                return Step::End;
             }
             let Some(open) = self.open.as_mut() else {
                 if let Some(item) = self.open_stream().await {
-                    return Some(item);
+                    return Step::Item(item);
                 }
                 continue;
             };
@@ -108,19 +172,20 @@ impl WatchLoop {
                 match event::decode(&line) {
                     Ok(event) => {
                         if let Some(item) = self.deliver(event) {
-                            return Some(item);
+                            return Step::Item(item);
                         }
                     }
                     Err(error) => {
                         let error = with_endpoint(error, self.open.take().and_then(|o| o.endpoint).as_ref());
                         self.quiet_polls += 1;
-                        return Some(Err(error));
+                        return Step::Item(Err(error));
                     }
                 }
                 continue;
             }
-            match self.read_more().await {
-                Read::Data => {}
+            let Some(woke) = open.woke.take() else { return Step::Idle };
+            match self.on_wake(woke).await {
+                Read::Again => {}
                 Read::Over => self.close(),
                 Read::Dropped => {
                     tracing::debug!(next_index = ?self.next_index(), "etcd dropped the streaming watcher; resuming");
@@ -149,8 +214,12 @@ impl WatchLoop {
         open.unchecked = true;
         self.quiet_polls = 0;
         if index <= open.registered_at {
-            // From etcd's history: etcd answers such a watch with this one event and then nothing.
-            self.open = None;
+            // From etcd's history: etcd answers such a watch with this one event and then nothing. A stream stays
+            // open: drop it. A plain wait's answer ends: read it to its end, so that its connection is reused.
+            self.catch_up_to = self.catch_up_to.max(open.registered_at);
+            if open.streaming {
+                self.open = None;
+            }
         }
         Some(Ok(event))
     }
@@ -164,12 +233,26 @@ impl WatchLoop {
     }
 
     /// Opens a stream from the next index; an item when there is something to tell the caller instead.
+    ///
+    /// Catching up through etcd's history (the next index at or below the index etcd had when it last answered
+    /// from its history), it asks with a plain wait instead: etcd answers either with one event, and a stream
+    /// would then stay open, silent, to be dropped with its connection. A plain wait's answer ends, and the next
+    /// one reuses its connection: a watch that starts behind a burst of writes catches up one round trip per
+    /// event, not one new connection per event. Once past that index, it streams again.
     async fn open_stream(&mut self) -> Option<Result<Response, Error>> {
         if self.quiet_polls > 0 {
             let exponent = (self.quiet_polls - 1).min(8);
             tokio::time::sleep((FIRST_BACKOFF * 2u32.pow(exponent)).min(MAX_BACKOFF)).await;
         }
-        let request = match request::watch(self.keys.prefix(), &self.key, self.options.recursive, self.next_index()) {
+        let next_index = self.next_index();
+        let streaming = next_index.is_none_or(|next| next > self.catch_up_to);
+        let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
+        let request = if streaming {
+            request::watch(prefix, &self.key, recursive, next_index)
+        } else {
+            request::wait_once(prefix, &self.key, recursive, next_index)
+        };
+        let request = match request {
             Ok(request) => request,
             Err(invalid) => {
                 self.ended = true;
@@ -203,9 +286,13 @@ impl WatchLoop {
                 body,
                 endpoint,
                 registered_at,
+                streaming,
                 buffer: Vec::new(),
                 delivered: false,
                 unchecked: false,
+                timer: None,
+                timing: None,
+                woke: None,
             });
             return None;
         }
@@ -256,56 +343,42 @@ impl WatchLoop {
         }
     }
 
-    async fn read_more(&mut self) -> Read {
-        let client = self.keys.client().clone();
-        let liveness = self.options.liveness;
-        let (prefix, key, recursive) = (self.keys.prefix().to_owned(), self.key.clone(), self.options.recursive);
-        let next_index = self.next_index();
-        let open = self.open.as_mut().expect("reading an open stream");
-        loop {
-            let after_events = open.unchecked;
-            let wait = match (after_events, liveness) {
-                (true, _) => Some(QUIET_AFTER_EVENTS),
-                (false, Some(liveness)) if open.endpoint.is_some() => Some(liveness.interval),
-                (false, _) => None,
-            };
-            let frame = match wait {
-                None => open.body.frame().await,
-                Some(wait) => match tokio::time::timeout(wait, open.body.frame()).await {
-                    Ok(frame) => frame,
-                    Err(_quiet) if after_events => {
-                        open.unchecked = false;
-                        if has_missed_events(&client, &prefix, &key, recursive, next_index).await {
-                            return Read::Dropped;
-                        }
-                        continue;
-                    }
-                    Err(_quiet) => {
-                        let (Some(Liveness { interval: liveness_interval, timeout }), Some(endpoint)) =
-                            (liveness, &open.endpoint)
-                        else {
-                            continue;
-                        };
-                        let probes = self.keys.probes();
-                        if probes.is_well(&client, endpoint, liveness_interval, timeout).await {
-                            continue;
-                        }
-                        return Read::Unwell(endpoint.clone());
-                    }
-                },
-            };
-            match frame {
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        open.buffer.extend_from_slice(&data);
-                        return Read::Data;
-                    }
+    /// Acts on what ended a wait of the open stream's.
+    async fn on_wake(&mut self, woke: Woke) -> Read {
+        let open = self.open.as_mut().expect("a wait of an open stream");
+        match woke {
+            Woke::Data { .. } => Read::Again,
+            Woke::Over(Some(error)) => {
+                tracing::debug!(%error, "the watch stream broke");
+                Read::Over
+            }
+            Woke::Over(None) if !open.streaming && !open.buffer.is_empty() => {
+                // A plain wait's answer is whole once it ended, its last line too, with or without a newline:
+                // take that line, then meet the end again.
+                open.buffer.push(b'\n');
+                open.woke = Some(Woke::Over(None));
+                Read::Again
+            }
+            Woke::Over(None) => Read::Over,
+            Woke::Quiet { after_events: true } => {
+                open.unchecked = false;
+                let client = self.keys.client();
+                let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
+                let next_index = Some(self.next_index.load(Ordering::Relaxed)).filter(|&index| index > 0);
+                if has_missed_events(client, prefix, &self.key, recursive, next_index).await {
+                    return Read::Dropped;
                 }
-                Some(Err(error)) => {
-                    tracing::debug!(%error, "the watch stream broke");
-                    return Read::Over;
+                Read::Again
+            }
+            Woke::Quiet { after_events: false } => {
+                let (Some(Liveness { interval, timeout }), Some(endpoint)) = (self.options.liveness, &open.endpoint)
+                else {
+                    return Read::Again;
+                };
+                if self.keys.probes().is_well(self.keys.client(), endpoint, interval, timeout).await {
+                    return Read::Again;
                 }
-                None => return Read::Over,
+                Read::Unwell(endpoint.clone())
             }
         }
     }
@@ -335,6 +408,51 @@ async fn has_missed_events(
 }
 
 impl OpenStream {
+    /// Waits for the stream's next bytes, up to the quiet time that applies: after events, the check that etcd
+    /// still sends everything; else, with a liveness probe, its interval; else for as long as it takes.
+    fn poll_wait(&mut self, cx: &mut Context<'_>, liveness: Option<Liveness>) -> Poll<Woke> {
+        loop {
+            if self.timing.is_none() {
+                let after_events = self.unchecked;
+                let wait = match (after_events, liveness) {
+                    (true, _) => Some(QUIET_AFTER_EVENTS),
+                    (false, Some(liveness)) if self.endpoint.is_some() => Some(liveness.interval),
+                    (false, _) => None,
+                };
+                if let Some(wait) = wait {
+                    let deadline = Instant::now() + wait;
+                    match self.timer.as_mut() {
+                        Some(timer) => timer.as_mut().reset(deadline),
+                        None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                    }
+                    self.timing = Some(after_events);
+                }
+            }
+            // The stream first, as `tokio::time::timeout` would: bytes that came with the timer are not lost.
+            if let Poll::Ready(frame) = Pin::new(&mut self.body.frame()).poll(cx) {
+                // Each frame starts a new wait.
+                self.timing = None;
+                match frame {
+                    Some(Ok(frame)) => match frame.into_data() {
+                        Ok(data) => {
+                            self.buffer.extend_from_slice(&data);
+                            return Poll::Ready(Woke::Data { line: data.contains(&b'\n') });
+                        }
+                        // Trailers: nothing to read; wait again.
+                        Err(_) => continue,
+                    },
+                    Some(Err(error)) => return Poll::Ready(Woke::Over(Some(error))),
+                    None => return Poll::Ready(Woke::Over(None)),
+                }
+            }
+            let Some(after_events) = self.timing else { return Poll::Pending };
+            let timer = self.timer.as_mut().expect("a timing wait has its timer");
+            ready!(timer.as_mut().poll(cx));
+            self.timing = None;
+            return Poll::Ready(Woke::Quiet { after_events });
+        }
+    }
+
     /// The next complete line of the stream (etcd ends each event with a newline).
     fn take_line(&mut self) -> Option<Vec<u8>> {
         let end = self.buffer.iter().position(|&b| b == b'\n')?;

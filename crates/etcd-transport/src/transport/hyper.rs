@@ -1,37 +1,79 @@
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::RequestBody;
 use etcd_core::BoxError;
+#[cfg(feature = "tls")]
+use http::uri::Scheme;
 use http::{Request, Response};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::Service;
 
-use super::ConnectError;
+use super::{ConnectError, LongPoll};
 use crate::Body;
 
-/// `http://` and `https://` with the `tls` feature, `http://` alone without it.
-#[cfg(feature = "tls")]
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
-#[cfg(not(feature = "tls"))]
-type Connector = HttpConnector;
+/// The read buffer of a long poll's connection: it holds the answer's head (etcd's is under 400 bytes) and then
+/// one piece of the stream at a time; an event larger than it arrives in several reads. hyper's adaptive buffer
+/// starts at 8 KiB and is held, mostly empty, for as long as the connection waits.
+const LONG_POLL_READ_BUFFER: usize = 2048;
 
-/// The default transport: hyper-util's pooled HTTP/1.1 client, one connection pool shared by every clone, over
+/// The default transport: hyper-util's pooled HTTP/1.1 client, its connection pools shared by every clone, over
 /// `http://` and (with the `tls` feature, on by default) `https://`.
+///
+/// Requests marked [`LongPoll`] (watches) go over connections of their own, with a small read buffer: a
+/// thousand idle watches then hold a thousand small buffers, while ordinary calls keep hyper's adaptive reads,
+/// which grow for a large answer. Each scheme has its own pools too, so that a plain `http://` connection does
+/// not carry the room of a TLS stream.
 ///
 /// Connection failures come back as [`ConnectError`], so that the client knows the request never left; a failed
 /// TLS handshake is one of them, with a [`TlsError`](crate::tls::TlsError) inside that says what failed.
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
-    client: HyperClient<Connector, RequestBody>,
+    /// Behind one `Arc`: the stack clones its transport for every call.
+    clients: Arc<Clients>,
     /// Whether handshakes offer a client certificate: a server's refusal then means it rejected that one, not
     /// that one is missing.
     #[cfg(feature = "tls")]
     presents_client_certificate: bool,
+}
+
+/// The pooled clients, one per scheme and kind of request, over one connector.
+#[derive(Debug)]
+struct Clients {
+    /// `http://`: the TCP stream alone (a connection over the TLS connector holds room for a TLS session too).
+    http: Pair<HttpConnector>,
+    /// `https://`, and any other scheme, which the TLS connector refuses as it always did.
+    #[cfg(feature = "tls")]
+    https: Pair<hyper_rustls::HttpsConnector<HttpConnector>>,
+}
+
+/// Ordinary calls and long polls, in separate pools: a connection's read buffer is set when it is made.
+#[derive(Debug)]
+struct Pair<C> {
+    calls: HyperClient<C, RequestBody>,
+    long_polls: HyperClient<C, RequestBody>,
+}
+
+impl<C> Pair<C>
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+{
+    fn over(connector: C) -> Self {
+        let mut builder = HyperClient::builder(TokioExecutor::new());
+        builder.pool_timer(TokioTimer::new()).pool_idle_timeout(Duration::from_secs(90));
+        let calls = builder.build(connector.clone());
+        let long_polls = builder.http1_read_buf_exact_size(LONG_POLL_READ_BUFFER).build(connector);
+        Pair { calls, long_polls }
+    }
+
+    fn pick(&self, long_poll: bool) -> &HyperClient<C, RequestBody> {
+        if long_poll { &self.long_polls } else { &self.calls }
+    }
 }
 
 impl HyperTransport {
@@ -45,12 +87,15 @@ impl HyperTransport {
     /// [`ConnectError`]: the request never left, so any request may go to the next endpoint. Keep it below the
     /// header timeout, which would otherwise fire first and leave a write's outcome unknown.
     pub fn with_connect_timeout(timeout: Option<Duration>) -> Self {
+        let http = http_connector(timeout);
         #[cfg(feature = "tls")]
-        let connector = crate::tls::https_connector(None, http_connector(timeout))
+        let https = crate::tls::https_connector(None, http.clone())
             .expect("the default TLS configuration reads no file and parses no PEM");
-        #[cfg(not(feature = "tls"))]
-        let connector = http_connector(timeout);
-        HyperTransport::over(connector)
+        HyperTransport::over(
+            http,
+            #[cfg(feature = "tls")]
+            https,
+        )
     }
 
     /// Like [`HyperTransport::new`], talking TLS to `https://` endpoints as `tls` says.
@@ -72,17 +117,20 @@ impl HyperTransport {
         tls: &crate::TlsConfig,
         timeout: Option<Duration>,
     ) -> Result<Self, etcd_core::InvalidRequest> {
-        let transport = HyperTransport::over(crate::tls::https_connector(Some(tls), http_connector(timeout))?);
+        let http = http_connector(timeout);
+        let https = crate::tls::https_connector(Some(tls), http.clone())?;
+        let transport = HyperTransport::over(http, https);
         Ok(HyperTransport { presents_client_certificate: tls.presents_client_certificate(), ..transport })
     }
 
-    fn over(connector: Connector) -> Self {
-        let client = HyperClient::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
+    fn over(http: HttpConnector, #[cfg(feature = "tls")] https: hyper_rustls::HttpsConnector<HttpConnector>) -> Self {
+        let clients = Clients {
+            http: Pair::over(http),
+            #[cfg(feature = "tls")]
+            https: Pair::over(https),
+        };
         HyperTransport {
-            client,
+            clients: Arc::new(clients),
             #[cfg(feature = "tls")]
             presents_client_certificate: false,
         }
@@ -93,7 +141,8 @@ fn http_connector(connect_timeout: Option<Duration>) -> HttpConnector {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     connector.set_connect_timeout(connect_timeout);
-    // With TLS, the https connector above it decides which schemes go through; without, only http may.
+    // With TLS, the https connector above it decides which schemes go through (the plain pools only get
+    // `http://`); without, only http may.
     connector.enforce_http(!cfg!(feature = "tls"));
     connector
 }
@@ -114,7 +163,15 @@ impl Service<Request<RequestBody>> for HyperTransport {
     }
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
-        let future = self.client.request(request);
+        let long_poll = request.extensions().get::<LongPoll>().is_some();
+        #[cfg(feature = "tls")]
+        let future = if request.uri().scheme() == Some(&Scheme::HTTP) {
+            self.clients.http.pick(long_poll).request(request)
+        } else {
+            self.clients.https.pick(long_poll).request(request)
+        };
+        #[cfg(not(feature = "tls"))]
+        let future = self.clients.http.pick(long_poll).request(request);
         #[cfg(feature = "tls")]
         let presents_client_certificate = self.presents_client_certificate;
         Box::pin(async move {

@@ -50,6 +50,19 @@ pub(crate) fn boxed<T: Transport>(transport: T) -> BoxedService {
     BoxCloneSyncService::new(tower::ServiceExt::map_err(transport, Into::into))
 }
 
+/// Marks a request whose answer is a long poll: it may wait minutes for its first byte and then stream, mostly
+/// idle, for as long as the caller keeps it (a watch, `wait=true`).
+///
+/// Why: a client may hold thousands of these at once, one connection each. [`HyperTransport`] sends them over
+/// connections of their own whose read buffer is small (2 KiB, where hyper's adaptive one starts at 8 KiB and
+/// stays allocated while the connection waits), and keeps ordinary calls on connections with large reads, which
+/// a big listing needs. An answer larger than the buffer still arrives whole, in more reads.
+///
+/// A hint only: a request without it works the same, and a transport of your own may ignore it. The keys API
+/// marks its watches; insert it with `request.extensions_mut().insert(LongPoll)` on a request of your own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LongPoll;
+
 /// A transport's error that says the request never left this client (refused, DNS failure, TLS handshake).
 ///
 /// The failover layer may send such a request to the next endpoint, whatever the request is: it cannot have
