@@ -44,4 +44,4 @@ pub use idempotency::Idempotency;
 pub use request_body::RequestBody;
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
-pub use transport::{BoxedService, ConnectError, HyperTransport, LongPoll, Transport};
+pub use transport::{BoxedService, ConnectError, HyperResponseFuture, HyperTransport, LongPoll, Transport};

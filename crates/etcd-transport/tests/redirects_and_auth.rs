@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use etcd_transport::RequestBody;
 use etcd_transport::redirect::RedirectPolicy;
-use etcd_transport::{Body, Client, ConnectError, Idempotency};
+use etcd_transport::{Body, Client, ConnectError, Idempotency, LongPoll};
 use http::header::{AUTHORIZATION, LOCATION};
 use http::{Request, Response};
 
@@ -95,4 +95,29 @@ async fn the_redirect_limit_and_check_hold_and_the_last_redirect_is_the_answer()
     // previous() holds the URIs requested so far: the first redirect sees one, the second two, refused.
     assert_eq!(client.send(put("/hop/5")).await.unwrap().status(), 307, "stopped at the second redirect");
     assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_redirected_long_poll_stays_a_long_poll() {
+    let marks = Arc::new(Mutex::new(Vec::new()));
+    let seen = marks.clone();
+    let transport = tower::service_fn(move |request: Request<RequestBody>| {
+        seen.lock().unwrap().push((request.uri().path().to_owned(), request.extensions().get::<LongPoll>().is_some()));
+        async move {
+            Ok::<_, etcd_core::BoxError>(match request.uri().path() {
+                "/first" => Response::builder().status(307).header(LOCATION, "/second").body(Body::empty()).unwrap(),
+                _ => Response::new(Body::from("{}")),
+            })
+        }
+    });
+    let client = Client::builder(["http://b:2"]).transport(transport).build().unwrap();
+    let mut request = Request::get("/first").body(RequestBody::empty()).unwrap();
+    request.extensions_mut().insert(LongPoll);
+    request.extensions_mut().insert(Idempotency::Read);
+    client.send(request).await.unwrap();
+    let plain = Request::get("/first").body(RequestBody::empty()).unwrap();
+    client.send(plain).await.unwrap();
+    let expected = [("/first", true), ("/second", true), ("/first", false), ("/second", false)];
+    let marks = marks.lock().unwrap();
+    assert_eq!(marks.iter().map(|(p, m)| (p.as_str(), *m)).collect::<Vec<_>>(), expected);
 }

@@ -51,7 +51,12 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let budget = request.extensions().get::<CallTimeout>().map(|t| t.0).or(self.default);
-        ResponseFuture { response: self.inner.call(request), sleep: budget.map(tokio::time::sleep), budget }
+        // Boxed when there is a budget, so that a call without one (the default) does not carry a timer's room.
+        ResponseFuture {
+            response: self.inner.call(request),
+            sleep: budget.map(|b| Box::pin(tokio::time::sleep(b))),
+            budget,
+        }
     }
 }
 
@@ -60,8 +65,7 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         response: F,
-        #[pin]
-        sleep: Option<Sleep>,
+        sleep: Option<Pin<Box<Sleep>>>,
         budget: Option<Duration>,
     }
 }
@@ -78,8 +82,8 @@ where
         if let Poll::Ready(result) = this.response.poll(cx) {
             return Poll::Ready(result.map_err(Into::into));
         }
-        if let (Some(sleep), Some(budget)) = (this.sleep.as_pin_mut(), *this.budget) {
-            if sleep.poll(cx).is_ready() {
+        if let (Some(sleep), Some(budget)) = (this.sleep.as_mut(), *this.budget) {
+            if sleep.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Err(Error::from(DeadlineExceeded::new(budget)).into()));
             }
         }

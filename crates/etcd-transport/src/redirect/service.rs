@@ -9,6 +9,7 @@ use http::{Request, Response, StatusCode, Uri};
 use tower::{Service, ServiceExt};
 
 use super::{RedirectAttempt, RedirectPolicy, ResponseFuture};
+use crate::LongPoll;
 
 /// Follows redirects as its policy allows; see the [module docs](super).
 #[derive(Clone, Debug)]
@@ -54,19 +55,25 @@ where
     }
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
-        // What a redirected request needs, without the extensions, which the layers below (auth, transport) do
-        // not read: the headers' one allocation; the URI and the body are reference-counted.
-        let again = copy_without_extensions(&request);
+        // What a redirected request needs: its parts without the extensions, which the layers below (auth, the
+        // transport) do not read, but for the transport's LongPoll hint; the headers' one allocation, the URI
+        // and the body are reference-counted.
+        let again = copy_for_redirect(&request);
         ResponseFuture::new(self.inner.call(request), again, self.shared.clone())
     }
 }
 
-fn copy_without_extensions(request: &Request<RequestBody>) -> Request<RequestBody> {
+fn copy_for_redirect(request: &Request<RequestBody>) -> Request<RequestBody> {
     let mut copy = Request::new(request.body().clone());
     *copy.method_mut() = request.method().clone();
     *copy.uri_mut() = request.uri().clone();
     *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
+    if !request.headers().is_empty() {
+        *copy.headers_mut() = request.headers().clone();
+    }
+    if request.extensions().get::<LongPoll>().is_some() {
+        copy.extensions_mut().insert(LongPoll);
+    }
     copy
 }
 
@@ -97,7 +104,7 @@ where
         }
         tracing::debug!(%status, location = %next, "following a redirect");
         *request.uri_mut() = next;
-        let again = copy_without_extensions(&request);
+        let again = copy_for_redirect(&request);
         response = inner.clone().oneshot(request).await.map_err(Into::into)?;
         request = again;
     }

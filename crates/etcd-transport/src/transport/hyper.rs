@@ -156,7 +156,7 @@ impl Default for HyperTransport {
 impl Service<Request<RequestBody>> for HyperTransport {
     type Response = Response<Body>;
     type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
+    type Future = HyperResponseFuture;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         Poll::Ready(Ok(()))
@@ -172,17 +172,40 @@ impl Service<Request<RequestBody>> for HyperTransport {
         };
         #[cfg(not(feature = "tls"))]
         let future = self.clients.http.pick(long_poll).request(request);
-        #[cfg(feature = "tls")]
-        let presents_client_certificate = self.presents_client_certificate;
-        Box::pin(async move {
-            future.await.map(|response| response.map(Body::new)).map_err(|error| {
-                #[cfg(feature = "tls")]
-                if let Some(tls) = crate::tls::classify(&error, error.is_connect(), presents_client_certificate) {
-                    return ConnectError::new(tls).into();
-                }
-                classify(error)
-            })
-        })
+        HyperResponseFuture {
+            response: future,
+            #[cfg(feature = "tls")]
+            presents_client_certificate: self.presents_client_certificate,
+        }
+    }
+}
+
+/// The response future of [`HyperTransport`]: hyper-util's, with its errors sorted into those that never left
+/// ([`ConnectError`]) and the rest. Not boxed again: hyper-util's future already is.
+pub struct HyperResponseFuture {
+    response: hyper_util::client::legacy::ResponseFuture,
+    #[cfg(feature = "tls")]
+    presents_client_certificate: bool,
+}
+
+impl Future for HyperResponseFuture {
+    type Output = Result<Response<Body>, BoxError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let result = std::task::ready!(Pin::new(&mut self.response).poll(cx));
+        Poll::Ready(result.map(|response| response.map(Body::new)).map_err(|error| {
+            #[cfg(feature = "tls")]
+            if let Some(tls) = crate::tls::classify(&error, error.is_connect(), self.presents_client_certificate) {
+                return ConnectError::new(tls).into();
+            }
+            classify(error)
+        }))
+    }
+}
+
+impl std::fmt::Debug for HyperResponseFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HyperResponseFuture").finish_non_exhaustive()
     }
 }
 

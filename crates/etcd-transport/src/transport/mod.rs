@@ -11,7 +11,7 @@ use http::{Request, Response};
 use tower::Service;
 use tower::util::BoxCloneSyncService;
 
-pub use self::hyper::HyperTransport;
+pub use self::hyper::{HyperResponseFuture, HyperTransport};
 use crate::Body;
 
 /// A boxed, cloneable service over the client's request and response types; what every layer of the stack
