@@ -42,7 +42,10 @@ where
 {
     type Response = Response<Body>;
     type Error = BoxError;
-    type Future = ResponseFuture<RetryFuture<P, EndpointRotation<S>, Request<RequestBody>>>;
+    type Future = ResponseFuture<
+        RetryFuture<P, EndpointRotation<S>, Request<RequestBody>>,
+        crate::rotation::ResponseFuture<S::Future>,
+    >;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
         self.retry.poll_ready(cx)
@@ -50,26 +53,31 @@ where
 
     fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
         let endpoints = self.endpoints.endpoints();
-        let pinned = self.endpoints.pinned_index(&endpoints);
         let one_endpoint = request.extensions().get::<SendTo>().is_some() || endpoints.len() < 2;
-        let state = CallState::over(endpoints, pinned, !one_endpoint);
-        request.extensions_mut().insert(state.clone());
         let replay_safe = crate::retry::policy_idempotency(&request).is_replay_safe();
         let span = tracing::debug_span!("etcd.call", method = %request.method(), path = request.uri().path());
+        if one_endpoint {
+            // One attempt at most: no retry policy to consult, no copy of the request, no call state (the
+            // attempt's error carries its failure). poll_ready readied the rotation below the retry.
+            return ResponseFuture::once(self.retry.get_mut().call(request), replay_safe, span);
+        }
+        let pinned = self.endpoints.pinned_index(&endpoints);
+        let state = CallState::over(endpoints, pinned);
+        request.extensions_mut().insert(state.clone());
         // The retry stack was made ready by poll_ready; it keeps its own copy of itself for later attempts.
-        ResponseFuture::new(self.retry.call(request), state, replay_safe, span)
+        ResponseFuture::retrying(self.retry.call(request), state, replay_safe, span)
     }
 }
 
 /// The caller's error, from what every attempt met.
-pub(super) fn final_error(error: BoxError, state: &CallState, replay_safe: bool) -> BoxError {
+pub(super) fn final_error(error: BoxError, state: Option<&CallState>, replay_safe: bool) -> BoxError {
     let last = match error.downcast::<AttemptError>() {
         Ok(last) => last,
         Err(other) => return other,
     };
-    let mut errors = state.take_errors();
+    let mut errors = state.map(CallState::take_errors).unwrap_or_default();
     if errors.is_empty() {
-        // The rotation kept the failure itself when it ran without this call's state.
+        // The rotation kept the failure itself when it ran without a call state (a call of one attempt).
         let endpoint = last.endpoint().as_str().to_owned();
         errors.extend(last.into_failure().map(|failure| etcd_core::EndpointError::new(endpoint, failure)));
     }

@@ -34,10 +34,10 @@ impl CallState {
         self.may_retry
     }
 
-    /// A call over `endpoints` (a snapshot of the set), starting at `pinned`.
-    pub(crate) fn over(endpoints: Arc<[Endpoint]>, pinned: usize, may_retry: bool) -> Self {
+    /// A call that may try each of `endpoints` (a snapshot of the set), starting at `pinned`.
+    pub(crate) fn over(endpoints: Arc<[Endpoint]>, pinned: usize) -> Self {
         let attempts = Attempts { start: Some(pinned), tried: 0, errors: Vec::new(), endpoints: Some(endpoints) };
-        CallState { inner: Arc::new(Mutex::new(attempts)), may_retry }
+        CallState { inner: Arc::new(Mutex::new(attempts)), may_retry: true }
     }
 
     /// Claims the next attempt on the call's own snapshot of the endpoints, when it has one: the endpoint, how
