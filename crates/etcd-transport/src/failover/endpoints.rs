@@ -12,6 +12,8 @@ use crate::Endpoint;
 #[derive(Debug)]
 pub struct EndpointSet {
     endpoints: RwLock<Arc<[Endpoint]>>,
+    /// The list's length, readable without the lock: every call asks it (whether it can be retried).
+    len: AtomicUsize,
     pinned: AtomicUsize,
 }
 
@@ -24,7 +26,8 @@ impl EndpointSet {
         if endpoints.is_empty() {
             return Err(no_endpoints());
         }
-        Ok(Arc::new(EndpointSet { endpoints: RwLock::new(endpoints.into()), pinned: AtomicUsize::new(0) }))
+        let len = AtomicUsize::new(endpoints.len());
+        Ok(Arc::new(EndpointSet { endpoints: RwLock::new(endpoints.into()), len, pinned: AtomicUsize::new(0) }))
     }
 
     /// Parses and checks endpoint URLs, in the order given.
@@ -46,8 +49,19 @@ impl EndpointSet {
 
     /// The endpoint calls start at.
     pub fn pinned(&self) -> Endpoint {
-        let endpoints = self.endpoints();
+        // Under the read lock, without a clone of the list: this runs on every call.
+        let endpoints = self.endpoints.read().unwrap_or_else(PoisonError::into_inner);
         endpoints[self.pinned.load(Ordering::Relaxed) % endpoints.len()].clone()
+    }
+
+    /// How many endpoints there are now.
+    pub fn len(&self) -> usize {
+        self.len.load(Ordering::Relaxed)
+    }
+
+    /// Never: a set always has an endpoint. For symmetry with [`EndpointSet::len`].
+    pub fn is_empty(&self) -> bool {
+        false
     }
 
     /// Replaces the endpoints (the Go client's `SetEndpoints`). The pin stays on its endpoint when the new list
@@ -62,6 +76,7 @@ impl EndpointSet {
         let pinned = self.pinned();
         let index = endpoints.iter().position(|e| *e == pinned).unwrap_or(0);
         let mut current = self.endpoints.write().unwrap_or_else(PoisonError::into_inner);
+        self.len.store(endpoints.len(), Ordering::Relaxed);
         *current = endpoints.into();
         self.pinned.store(index, Ordering::Relaxed);
         Ok(())
@@ -69,7 +84,14 @@ impl EndpointSet {
 
     /// Pins `endpoint`, when the set has it (the leader, in leader-first selection); returns whether it did.
     pub fn pin_to(&self, endpoint: &Endpoint) -> bool {
-        match self.endpoints().iter().position(|e| e == endpoint) {
+        // Every answer pins its endpoint, and it almost always is the pinned one already: then nothing is written,
+        // so that the cores running calls do not take the pin's cache line from each other.
+        let endpoints = self.endpoints.read().unwrap_or_else(PoisonError::into_inner);
+        let pinned = self.pinned.load(Ordering::Relaxed);
+        if endpoints.get(pinned % endpoints.len()) == Some(endpoint) {
+            return true;
+        }
+        match endpoints.iter().position(|e| e == endpoint) {
             Some(index) => {
                 self.pin(index);
                 true

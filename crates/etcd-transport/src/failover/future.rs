@@ -22,8 +22,9 @@ pin_project! {
 pin_project! {
     #[project = AttemptsProj]
     enum Attempts<R, O> {
-        /// Under the retry policy, over the endpoints.
-        Retrying { #[pin] future: R },
+        /// Under the retry policy, over the endpoints. Boxed: tower's retry future holds a copy of the request
+        /// and of the stack, which would otherwise size (and be copied with) every call's future.
+        Retrying { future: Pin<Box<R>> },
         /// One attempt: one endpoint, or a request sent to one member; no retry to prepare for.
         Once { #[pin] future: O },
     }
@@ -31,7 +32,8 @@ pin_project! {
 
 impl<R, O> ResponseFuture<R, O> {
     pub(super) fn retrying(future: R, state: CallState, replay_safe: bool, span: tracing::Span) -> Self {
-        ResponseFuture { attempts: Attempts::Retrying { future }, state: Some(state), replay_safe, span }
+        let attempts = Attempts::Retrying { future: Box::pin(future) };
+        ResponseFuture { attempts, state: Some(state), replay_safe, span }
     }
 
     pub(super) fn once(future: O, replay_safe: bool, span: tracing::Span) -> Self {
@@ -50,7 +52,7 @@ where
         let this = self.project();
         let _entered = this.span.enter();
         let result = match this.attempts.project() {
-            AttemptsProj::Retrying { future } => ready!(future.poll(cx)),
+            AttemptsProj::Retrying { future } => ready!(future.as_mut().poll(cx)),
             AttemptsProj::Once { future } => ready!(future.poll(cx)),
         };
         Poll::Ready(result.map_err(|error| {

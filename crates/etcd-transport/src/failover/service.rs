@@ -16,19 +16,19 @@ use crate::rotation::{AttemptError, EndpointRotation, SendTo};
 /// Runs a call's attempts under a retry policy and gives the caller one error; see the [module docs](super).
 #[derive(Clone, Debug)]
 pub struct Failover<S, P = SafeRetryPolicy> {
+    // The endpoints are the rotation's: one reference count fewer to move on every clone (one per call).
     retry: Retry<P, EndpointRotation<S>>,
-    endpoints: Arc<EndpointSet>,
 }
 
 impl<S, P> Failover<S, P> {
     /// Wraps the per-attempt service `inner`, sending to `endpoints` under `policy`.
     pub fn new(inner: S, endpoints: Arc<EndpointSet>, policy: P) -> Self {
-        Failover { retry: Retry::new(policy, EndpointRotation::new(inner, endpoints.clone())), endpoints }
+        Failover { retry: Retry::new(policy, EndpointRotation::new(inner, endpoints)) }
     }
 
     /// The endpoints and the pin.
     pub fn endpoints(&self) -> &Arc<EndpointSet> {
-        &self.endpoints
+        self.retry.get_ref().endpoints()
     }
 }
 
@@ -52,8 +52,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
-        let endpoints = self.endpoints.endpoints();
-        let one_endpoint = request.extensions().get::<SendTo>().is_some() || endpoints.len() < 2;
+        let one_endpoint = request.extensions().get::<SendTo>().is_some() || self.endpoints().len() < 2;
         let replay_safe = crate::retry::policy_idempotency(&request).is_replay_safe();
         let span = tracing::debug_span!("etcd.call", method = %request.method(), path = request.uri().path());
         if one_endpoint {
@@ -61,7 +60,9 @@ where
             // attempt's error carries its failure). poll_ready readied the rotation below the retry.
             return ResponseFuture::once(self.retry.get_mut().call(request), replay_safe, span);
         }
-        let pinned = self.endpoints.pinned_index(&endpoints);
+        let set = self.endpoints();
+        let endpoints = set.endpoints();
+        let pinned = set.pinned_index(&endpoints);
         let state = CallState::over(endpoints, pinned);
         request.extensions_mut().insert(state.clone());
         // The retry stack was made ready by poll_ready; it keeps its own copy of itself for later attempts.

@@ -20,7 +20,8 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         stage: Stage<F>,
-        attempt: Attempt,
+        // Taken when the attempt's outcome is known.
+        attempt: Option<Attempt>,
         span: tracing::Span,
     }
 }
@@ -41,18 +42,19 @@ pub(super) struct Attempt {
     pub(super) set: Arc<EndpointSet>,
     pub(super) state: Option<CallState>,
     pub(super) endpoint: Endpoint,
-    /// Whether an answer moves the pin here (not for a request sent to one endpoint with `SendTo`).
+    /// Whether an answer moves the pin here: for a later attempt of a call (the first went to the pinned
+    /// endpoint), not for a request sent to one endpoint with `SendTo`.
     pub(super) pins: bool,
     pub(super) endpoints_left: usize,
 }
 
 impl<F> ResponseFuture<F> {
     pub(super) fn sending(response: F, attempt: Attempt, span: tracing::Span) -> Self {
-        ResponseFuture { stage: Stage::Sending { response: Box::pin(response) }, attempt, span }
+        ResponseFuture { stage: Stage::Sending { response: Box::pin(response) }, attempt: Some(attempt), span }
     }
 
     pub(super) fn not_sent(error: http::Error, attempt: Attempt, span: tracing::Span) -> Self {
-        ResponseFuture { stage: Stage::NotSent { error: Some(error) }, attempt, span }
+        ResponseFuture { stage: Stage::NotSent { error: Some(error) }, attempt: Some(attempt), span }
     }
 }
 
@@ -70,7 +72,7 @@ where
             StageProj::Sending { response } => match ready!(response.as_mut().poll(cx)) {
                 Ok(response) if !response.status().is_server_error() => {
                     this.stage.set(Stage::Done);
-                    return Poll::Ready(Ok(this.attempt.answered(response)));
+                    return Poll::Ready(Ok(take(this.attempt).answered(response)));
                 }
                 Ok(response) => {
                     let mut failure = Box::pin(server_error(response));
@@ -87,22 +89,26 @@ where
             StageProj::Done => panic!("a rotation future polled after it completed"),
         };
         this.stage.set(Stage::Done);
-        Poll::Ready(Err(this.attempt.failed(failure)))
+        Poll::Ready(Err(take(this.attempt).failed(failure)))
     }
 }
 
+fn take(attempt: &mut Option<Attempt>) -> Attempt {
+    attempt.take().expect("a rotation future polled after it completed")
+}
+
 impl Attempt {
-    fn answered(&self, mut response: Response<Body>) -> Response<Body> {
+    fn answered(self, mut response: Response<Body>) -> Response<Body> {
         if self.pins {
             // By endpoint, not index: the list may have been replaced during the call.
             self.set.pin_to(&self.endpoint);
         }
         tracing::debug!(status = response.status().as_u16(), "answered");
-        response.extensions_mut().insert(self.endpoint.clone());
+        response.extensions_mut().insert(self.endpoint);
         response
     }
 
-    fn failed(&self, failure: AttemptFailure) -> BoxError {
+    fn failed(self, failure: AttemptFailure) -> BoxError {
         tracing::debug!(%failure, "attempt failed");
         let error = AttemptError::new(self.endpoint.clone(), &failure, self.endpoints_left);
         match &self.state {

@@ -82,13 +82,13 @@ where
                     (endpoints[index].clone(), left, state.attempts())
                 }
             },
-            (None, None) => {
-                let endpoints = set.endpoints();
-                (endpoints[set.pinned_index(&endpoints)].clone(), 0, 1)
-            }
+            (None, None) => (set.pinned(), 0, 1),
         };
         let span = tracing::debug_span!("etcd.attempt", endpoint = %endpoint, attempt);
         let uri = endpoint.join(std::mem::take(request.uri_mut()));
+        // The first attempt of a call goes to the pinned endpoint: pinning it again would change nothing (but a
+        // concurrent call's move, which is as recent). A later attempt that is answered moves the pin.
+        let pins = pins && attempt > 1;
         let attempt = Attempt { set, state, endpoint, pins, endpoints_left };
         match uri {
             Ok(uri) => {
