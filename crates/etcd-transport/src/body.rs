@@ -13,7 +13,14 @@ use http_body_util::combinators::UnsyncBoxBody;
 /// (`Body::from("{...}")`) or wrap any `http_body::Body` with [`Body::new`]. The client's API does not name
 /// hyper's types, so a hyper upgrade is not a breaking change for you.
 pub struct Body {
-    inner: UnsyncBoxBody<Bytes, BoxError>,
+    inner: Inner,
+}
+
+/// hyper's body as it is (the default transport's answers: no allocation and no dynamic call per piece), or any
+/// other body, boxed.
+enum Inner {
+    Hyper(hyper::body::Incoming),
+    Boxed(UnsyncBoxBody<Bytes, BoxError>),
 }
 
 impl Body {
@@ -23,7 +30,12 @@ impl Body {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        Body { inner: body.map_err(Into::into).boxed_unsync() }
+        Body { inner: Inner::Boxed(body.map_err(Into::into).boxed_unsync()) }
+    }
+
+    /// hyper's body, unboxed: what the default transport answers with.
+    pub(crate) fn from_hyper(body: hyper::body::Incoming) -> Self {
+        Body { inner: Inner::Hyper(body) }
     }
 
     /// A body with no bytes.
@@ -118,15 +130,24 @@ impl http_body::Body for Body {
     type Error = BoxError;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.inner).poll_frame(cx)
+        match &mut self.inner {
+            Inner::Hyper(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+            Inner::Boxed(body) => Pin::new(body).poll_frame(cx),
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        match &self.inner {
+            Inner::Hyper(body) => body.is_end_stream(),
+            Inner::Boxed(body) => body.is_end_stream(),
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        match &self.inner {
+            Inner::Hyper(body) => body.size_hint(),
+            Inner::Boxed(body) => body.size_hint(),
+        }
     }
 }
 

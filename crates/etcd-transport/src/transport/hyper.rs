@@ -193,7 +193,7 @@ impl Future for HyperResponseFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let result = std::task::ready!(Pin::new(&mut self.response).poll(cx));
-        Poll::Ready(result.map(|response| response.map(Body::new)).map_err(|error| {
+        Poll::Ready(result.map(|response| response.map(Body::from_hyper)).map_err(|error| {
             #[cfg(feature = "tls")]
             if let Some(tls) = crate::tls::classify(&error, error.is_connect(), self.presents_client_certificate) {
                 return ConnectError::new(tls).into();
