@@ -71,6 +71,7 @@ where
 }
 
 /// The caller's error, from what every attempt met.
+#[cold]
 pub(super) fn final_error(error: BoxError, state: Option<&CallState>, replay_safe: bool) -> BoxError {
     let last = match error.downcast::<AttemptError>() {
         Ok(last) => last,

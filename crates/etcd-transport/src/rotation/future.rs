@@ -108,6 +108,7 @@ impl Attempt {
         response
     }
 
+    #[cold]
     fn failed(self, failure: AttemptFailure) -> BoxError {
         tracing::debug!(%failure, "attempt failed");
         let error = AttemptError::new(self.endpoint.clone(), &failure, self.endpoints_left);

@@ -101,6 +101,7 @@ where
 }
 
 /// What an attempt's transport error means for a retry.
+#[cold]
 pub(super) fn classify(error: BoxError) -> AttemptFailure {
     let error = match error.downcast::<ConnectError>() {
         Ok(connect) => return AttemptFailure::Connect(connect.into_inner()),

@@ -211,6 +211,7 @@ impl std::fmt::Debug for HyperResponseFuture {
 
 /// A failure to connect becomes a [`ConnectError`] (a failed TLS handshake too, above); the rest may have
 /// reached the member.
+#[cold]
 fn classify(error: hyper_util::client::legacy::Error) -> BoxError {
     if error.is_connect() || was_never_sent(&error) { ConnectError::new(error).into() } else { error.into() }
 }
