@@ -36,7 +36,7 @@ etcd-bench: the etcd v2 client against the raw hyper-util limit (run through `ca
 
 etcd-bench run [options]
   --endpoint URL       the etcd member to use (default: the first of $ETCD_ENDPOINTS)
-  --rounds N           rounds per workload and side (default 5)
+  --rounds N           rounds per workload and side (default 9)
   --scale F            multiply every workload's operation count by F (default 1)
   --only A,B           run only these workloads
   --runtime R          multi (tokio multi-thread, one worker per core; default) or current (current-thread)
@@ -102,7 +102,7 @@ impl Options {
                 .ok()
                 .and_then(|e| e.split(',').next().map(str::to_owned))
                 .unwrap_or_default(),
-            rounds: 5,
+            rounds: 9,
             scale: 1.0,
             only: None,
             runtime: Runtime::Multi,
