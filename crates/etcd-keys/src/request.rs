@@ -15,7 +15,7 @@ const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlen
 struct Builder {
     uri: String,
     query_len: usize,
-    form: Option<form_urlencoded::Serializer<'static, String>>,
+    form: Option<String>,
 }
 
 impl Builder {
@@ -28,9 +28,9 @@ impl Builder {
     fn query(&mut self, name: &str, value: &str) -> &mut Self {
         self.uri.push(if self.query_len == 0 { '?' } else { '&' });
         self.query_len += 1;
-        self.uri.extend(form_urlencoded::byte_serialize(name.as_bytes()));
+        push_form_encoded(&mut self.uri, name);
         self.uri.push('=');
-        self.uri.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+        push_form_encoded(&mut self.uri, value);
         self
     }
 
@@ -44,14 +44,18 @@ impl Builder {
     fn form(&mut self, name: &str, value: &str) -> &mut Self {
         // Sized for the first pair unencoded, so that a set's `value=...` form takes one allocation, not four.
         let capacity = 32 + name.len() + value.len();
-        self.form
-            .get_or_insert_with(|| form_urlencoded::Serializer::new(String::with_capacity(capacity)))
-            .append_pair(name, value);
+        let form = self.form.get_or_insert_with(|| String::with_capacity(capacity));
+        if !form.is_empty() {
+            form.push('&');
+        }
+        push_form_encoded(form, name);
+        form.push('=');
+        push_form_encoded(form, value);
         self
     }
 
     fn build(self, method: Method, idempotency: Idempotency) -> Request<Bytes> {
-        let body = self.form.map(|mut form| Bytes::from(form.finish())).unwrap_or_default();
+        let body = self.form.map(Bytes::from).unwrap_or_default();
         let uri = Uri::from_maybe_shared(Bytes::from(self.uri))
             .expect("a percent-encoded path and query is always a valid URI");
         // Set in place rather than through `Request::builder()`, whose every step moves the whole request: a
@@ -65,6 +69,16 @@ impl Builder {
         }
         request.extensions_mut().insert(idempotency);
         request
+    }
+}
+
+/// Appends `text` as `application/x-www-form-urlencoded` does (`form_urlencoded::byte_serialize`). Most names
+/// and values need no encoding: they are copied whole, which costs a tenth of encoding them byte by byte.
+fn push_form_encoded(out: &mut String, text: &str) {
+    if text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_')) {
+        out.push_str(text);
+    } else {
+        out.extend(form_urlencoded::byte_serialize(text.as_bytes()));
     }
 }
 
@@ -182,4 +196,19 @@ fn wait(
     // read buffer, and keeps large reads for the calls.
     request.extensions_mut().insert(LongPoll);
     Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_fast_path_agrees_with_the_encoder() {
+        for text in ["", "bar", "a-b.c_d*e", "with space", "a+b", "é", "100%", "x=y&z", "~tilde", "line\nbreak"] {
+            let mut fast = String::new();
+            push_form_encoded(&mut fast, text);
+            let slow: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+            assert_eq!(fast, slow, "{text:?}");
+        }
+    }
 }
