@@ -50,6 +50,9 @@ struct Clients {
     /// `https://`, and any other scheme, which the TLS connector refuses as it always did.
     #[cfg(feature = "tls")]
     https: Pair<hyper_rustls::HttpsConnector<HttpConnector>>,
+    /// The TLS connector itself, for the probe of a connection closed before its request was sent.
+    #[cfg(feature = "tls")]
+    https_connector: hyper_rustls::HttpsConnector<HttpConnector>,
 }
 
 /// Ordinary calls and long polls, in separate pools: a connection's read buffer is set when it is made.
@@ -127,7 +130,9 @@ impl HyperTransport {
         let clients = Clients {
             http: Pair::over(http),
             #[cfg(feature = "tls")]
-            https: Pair::over(https),
+            https: Pair::over(https.clone()),
+            #[cfg(feature = "tls")]
+            https_connector: https,
         };
         HyperTransport {
             clients: Arc::new(clients),
@@ -165,10 +170,12 @@ impl Service<Request<RequestBody>> for HyperTransport {
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
         let long_poll = request.extensions().get::<LongPoll>().is_some();
         #[cfg(feature = "tls")]
-        let future = if request.uri().scheme() == Some(&Scheme::HTTP) {
-            self.clients.http.pick(long_poll).request(request)
+        let (future, probe) = if request.uri().scheme() == Some(&Scheme::HTTP) {
+            (self.clients.http.pick(long_poll).request(request), None)
         } else {
-            self.clients.https.pick(long_poll).request(request)
+            // Only a connection that presents a client certificate may need the probe; the URI is kept for it.
+            let probe = self.presents_client_certificate.then(|| (self.clients.clone(), request.uri().clone()));
+            (self.clients.https.pick(long_poll).request(request), probe)
         };
         #[cfg(not(feature = "tls"))]
         let future = self.clients.http.pick(long_poll).request(request);
@@ -176,6 +183,10 @@ impl Service<Request<RequestBody>> for HyperTransport {
             response: future,
             #[cfg(feature = "tls")]
             presents_client_certificate: self.presents_client_certificate,
+            #[cfg(feature = "tls")]
+            probe,
+            #[cfg(feature = "tls")]
+            probing: None,
         }
     }
 }
@@ -186,20 +197,43 @@ pub struct HyperResponseFuture {
     response: hyper_util::client::legacy::ResponseFuture,
     #[cfg(feature = "tls")]
     presents_client_certificate: bool,
+    /// For a request over TLS with a client certificate: what the probe of a refused certificate needs.
+    #[cfg(feature = "tls")]
+    probe: Option<(Arc<Clients>, http::Uri)>,
+    /// The probe running, and the error to give when it finds nothing.
+    #[cfg(feature = "tls")]
+    probing: Option<(Pin<Box<dyn Future<Output = Option<crate::tls::TlsError>> + Send>>, Option<BoxError>)>,
 }
 
 impl Future for HyperResponseFuture {
     type Output = Result<Response<Body>, BoxError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        #[cfg(feature = "tls")]
+        if let Some((probe, original)) = self.probing.as_mut() {
+            let found = std::task::ready!(probe.as_mut().poll(cx));
+            let original = original.take().expect("a transport future polled after it completed");
+            return Poll::Ready(Err(found.map_or(original, |tls| ConnectError::new(tls).into())));
+        }
         let result = std::task::ready!(Pin::new(&mut self.response).poll(cx));
-        Poll::Ready(result.map(|response| response.map(Body::from_hyper)).map_err(|error| {
-            #[cfg(feature = "tls")]
+        let error = match result {
+            Ok(response) => return Poll::Ready(Ok(response.map(Body::from_hyper))),
+            Err(error) => error,
+        };
+        #[cfg(feature = "tls")]
+        {
             if let Some(tls) = crate::tls::classify(&error, error.is_connect(), self.presents_client_certificate) {
-                return ConnectError::new(tls).into();
+                return Poll::Ready(Err(ConnectError::new(tls).into()));
             }
-            classify(error)
-        }))
+            if was_never_sent(&error) {
+                if let Some((clients, uri)) = self.probe.take() {
+                    let probe = crate::tls::rejected_client_certificate(clients.https_connector.clone(), uri);
+                    self.probing = Some((Box::pin(probe), Some(classify(error))));
+                    return self.poll(cx);
+                }
+            }
+        }
+        Poll::Ready(Err(classify(error)))
     }
 }
 

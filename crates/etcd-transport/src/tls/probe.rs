@@ -1,0 +1,36 @@
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::time::Duration;
+
+use http::Uri;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use tower::ServiceExt;
+
+use super::TlsError;
+
+/// How long the probe waits for the member's first record after the handshake: a Go server (etcd) sends its
+/// session tickets, or its refusal, within a round trip.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Whether the member refuses our client certificate, asked again on a connection of its own.
+///
+/// Why: with TLS 1.3 the client's side of the handshake ends before the server has checked the client
+/// certificate; a server that refuses it says so with an alert right after. When that alert closes the connection
+/// before hyper wrote the request, hyper-util reports only that the connection was not ready, and the cause is
+/// lost. This probe, run only then, makes a connection, reads the server's first record and returns the TLS
+/// error it meets, so that the caller gets the typed reason (a rejected certificate) rather than a bare
+/// connection failure. `None` when the probe meets no TLS error in time.
+pub(crate) async fn rejected_client_certificate(connector: HttpsConnector<HttpConnector>, uri: Uri) -> Option<TlsError> {
+    let probe = async {
+        let mut stream = connector.oneshot(uri).await?;
+        let mut byte = [0u8; 1];
+        let mut buffer = hyper::rt::ReadBuf::new(&mut byte);
+        poll_fn(|cx| hyper::rt::Read::poll_read(Pin::new(&mut stream), cx, buffer.unfilled())).await?;
+        Ok::<(), etcd_core::BoxError>(())
+    };
+    match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
+        Ok(Err(error)) => super::classify(&*error, true, true),
+        _ => None,
+    }
+}
