@@ -21,7 +21,10 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 /// lost. This probe, run only then, makes a connection, reads the server's first record and returns the TLS
 /// error it meets, so that the caller gets the typed reason (a rejected certificate) rather than a bare
 /// connection failure. `None` when the probe meets no TLS error in time.
-pub(crate) async fn rejected_client_certificate(connector: HttpsConnector<HttpConnector>, uri: Uri) -> Option<TlsError> {
+pub(crate) async fn rejected_client_certificate(
+    connector: HttpsConnector<HttpConnector>,
+    uri: Uri,
+) -> Option<TlsError> {
     let probe = async {
         let mut stream = connector.oneshot(uri).await?;
         let mut byte = [0u8; 1];

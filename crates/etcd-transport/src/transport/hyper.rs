@@ -191,6 +191,10 @@ impl Service<Request<RequestBody>> for HyperTransport {
     }
 }
 
+/// The probe of a refused client certificate, running (see `tls::rejected_client_certificate`).
+#[cfg(feature = "tls")]
+type Probe = Pin<Box<dyn Future<Output = Option<crate::tls::TlsError>> + Send>>;
+
 /// The response future of [`HyperTransport`]: hyper-util's, with its errors sorted into those that never left
 /// ([`ConnectError`]) and the rest. Not boxed again: hyper-util's future already is.
 pub struct HyperResponseFuture {
@@ -202,7 +206,7 @@ pub struct HyperResponseFuture {
     probe: Option<(Arc<Clients>, http::Uri)>,
     /// The probe running, and the error to give when it finds nothing.
     #[cfg(feature = "tls")]
-    probing: Option<(Pin<Box<dyn Future<Output = Option<crate::tls::TlsError>> + Send>>, Option<BoxError>)>,
+    probing: Option<(Probe, Option<BoxError>)>,
 }
 
 impl Future for HyperResponseFuture {
