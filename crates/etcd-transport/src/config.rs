@@ -132,9 +132,10 @@ impl Config {
         self
     }
 
-    /// Which failed attempts may go on to another endpoint: [`SafeRetryPolicy`](crate::retry::SafeRetryPolicy) by default, which never replays
-    /// a write that may have been applied; [`GoRetryPolicy`](crate::retry::GoRetryPolicy) mimics the Go client;
-    /// any `tower::retry::Policy` of yours fits.
+    /// Which failed attempts may go on to another endpoint: [`SafeRetryPolicy`](crate::retry::SafeRetryPolicy)
+    /// by default, which never replays a write that may have been applied;
+    /// [`GoRetryPolicy`](crate::retry::GoRetryPolicy) mimics the Go client; any `tower::retry::Policy` of yours
+    /// fits.
     pub fn retry_policy<P>(mut self, policy: P) -> Self
     where
         P: Policy<Request<RequestBody>, Response<Body>, BoxError> + Clone + Send + Sync + 'static,
