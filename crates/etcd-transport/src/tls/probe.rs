@@ -9,21 +9,23 @@ use tower::ServiceExt;
 
 use super::TlsError;
 
-/// How long the probe waits for the member's first record after the handshake: a Go server (etcd) sends its
-/// session tickets, or its refusal, within a round trip.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long the probe may take: a connection, a handshake, and the member's first record after it (a Go server,
+/// etcd, sends its session tickets or its refusal within a round trip). Generous for a loaded machine; it runs
+/// only on a failure, and under the attempt's header timeout.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Whether the member refuses our client certificate, asked again on a connection of its own.
+/// Whether the member refuses our client certificate (or its absence), asked again on a connection of its own.
 ///
 /// Why: with TLS 1.3 the client's side of the handshake ends before the server has checked the client
-/// certificate; a server that refuses it says so with an alert right after. When that alert closes the connection
+/// certificate, or seen that none came; a server that refuses says so with an alert right after. When that alert closes the connection
 /// before hyper wrote the request, hyper-util reports only that the connection was not ready, and the cause is
 /// lost. This probe, run only then, makes a connection, reads the server's first record and returns the TLS
-/// error it meets, so that the caller gets the typed reason (a rejected certificate) rather than a bare
-/// connection failure. `None` when the probe meets no TLS error in time.
-pub(crate) async fn rejected_client_certificate(
+/// error it meets, so that the caller gets the typed reason (a certificate required or rejected) rather than a
+/// bare connection failure. `None` when the probe meets no TLS error in time.
+pub(crate) async fn refused_after_handshake(
     connector: HttpsConnector<HttpConnector>,
     uri: Uri,
+    presents_client_certificate: bool,
 ) -> Option<TlsError> {
     let probe = async {
         let mut stream = connector.oneshot(uri).await?;
@@ -33,7 +35,7 @@ pub(crate) async fn rejected_client_certificate(
         Ok::<(), etcd_core::BoxError>(())
     };
     match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
-        Ok(Err(error)) => super::classify(&*error, true, true),
+        Ok(Err(error)) => super::classify(&*error, true, presents_client_certificate),
         _ => None,
     }
 }

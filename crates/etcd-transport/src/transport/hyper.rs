@@ -173,8 +173,8 @@ impl Service<Request<RequestBody>> for HyperTransport {
         let (future, probe) = if request.uri().scheme() == Some(&Scheme::HTTP) {
             (self.clients.http.pick(long_poll).request(request), None)
         } else {
-            // Only a connection that presents a client certificate may need the probe; the URI is kept for it.
-            let probe = self.presents_client_certificate.then(|| (self.clients.clone(), request.uri().clone()));
+            // Kept for the probe of a handshake refused after the fact (see `tls::refused_after_handshake`).
+            let probe = Some((self.clients.clone(), request.uri().clone()));
             (self.clients.https.pick(long_poll).request(request), probe)
         };
         #[cfg(not(feature = "tls"))]
@@ -191,7 +191,7 @@ impl Service<Request<RequestBody>> for HyperTransport {
     }
 }
 
-/// The probe of a refused client certificate, running (see `tls::rejected_client_certificate`).
+/// The probe of a handshake refused after the fact, running (see `tls::refused_after_handshake`).
 #[cfg(feature = "tls")]
 type Probe = Pin<Box<dyn Future<Output = Option<crate::tls::TlsError>> + Send>>;
 
@@ -201,7 +201,7 @@ pub struct HyperResponseFuture {
     response: hyper_util::client::legacy::ResponseFuture,
     #[cfg(feature = "tls")]
     presents_client_certificate: bool,
-    /// For a request over TLS with a client certificate: what the probe of a refused certificate needs.
+    /// For a request over TLS: what the probe of a handshake refused after the fact needs.
     #[cfg(feature = "tls")]
     probe: Option<(Arc<Clients>, http::Uri)>,
     /// The probe running, and the error to give when it finds nothing.
@@ -231,7 +231,8 @@ impl Future for HyperResponseFuture {
             }
             if was_never_sent(&error) {
                 if let Some((clients, uri)) = self.probe.take() {
-                    let probe = crate::tls::rejected_client_certificate(clients.https_connector.clone(), uri);
+                    let connector = clients.https_connector.clone();
+                    let probe = crate::tls::refused_after_handshake(connector, uri, self.presents_client_certificate);
                     self.probing = Some((Box::pin(probe), Some(classify(error))));
                     return self.poll(cx);
                 }
