@@ -2,6 +2,7 @@
 //! with certificates made by the test (rcgen): the right CA and client certificate work; a wrong CA, a missing
 //! client certificate, a client certificate from another CA and a wrong server name each fail with their own
 //! clear error, before anything was sent. Skips loudly without etcd; fails when `ETCD_REQUIRED=1`.
+#![cfg(feature = "tls")]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
