@@ -1,10 +1,16 @@
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use crate::RequestBody;
 use etcd_core::{BoxError, ClusterError, DeadlineExceeded, Error, InvalidRequest, InvalidRequestKind, OutcomeUnknown};
 use http::{Request, Response};
+use pin_project_lite::pin_project;
 use tower::ServiceExt;
+use tower::util::Oneshot;
 
+use crate::config::DefaultStack;
 use crate::transport::{BoxedService, boxed};
 use crate::{Body, Config, EndpointSet, Transport};
 
@@ -27,8 +33,15 @@ use crate::{Body, Config, EndpointSet, Transport};
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    service: BoxedService,
+    stack: Stack,
     endpoints: Option<Arc<EndpointSet>>,
+}
+
+/// The default stack as it is, or any other, boxed.
+#[derive(Clone)]
+enum Stack {
+    Default(DefaultStack),
+    Boxed(BoxedService),
 }
 
 impl Client {
@@ -57,11 +70,15 @@ impl Client {
     /// }));
     /// ```
     pub fn new<S: Transport>(service: S) -> Client {
-        Client { service: boxed(service), endpoints: None }
+        Client { stack: Stack::Boxed(boxed(service)), endpoints: None }
     }
 
     pub(crate) fn from_parts(service: BoxedService, endpoints: Arc<EndpointSet>) -> Client {
-        Client { service, endpoints: Some(endpoints) }
+        Client { stack: Stack::Boxed(service), endpoints: Some(endpoints) }
+    }
+
+    pub(crate) fn from_default_stack(stack: DefaultStack, endpoints: Arc<EndpointSet>) -> Client {
+        Client { stack: Stack::Default(stack), endpoints: Some(endpoints) }
     }
 
     /// The endpoints this client sends to and its pin; `None` for a client made with [`Client::new`].
@@ -93,8 +110,48 @@ impl Client {
     /// # Errors
     /// [`Error::Cluster`] when no endpoint answered, [`Error::OutcomeUnknown`] when a write may have been applied
     /// without an answer, [`Error::Middleware`] when a layer of yours failed.
-    pub async fn send(&self, request: Request<impl Into<RequestBody>>) -> Result<Response<Body>, Error> {
-        self.service.clone().oneshot(request.map(Into::into)).await.map_err(into_error)
+    pub fn send(&self, request: Request<impl Into<RequestBody>>) -> SendFuture {
+        let request = request.map(Into::into);
+        let call = match &self.stack {
+            Stack::Default(stack) => Call::Default { call: stack.clone().oneshot(request) },
+            Stack::Boxed(service) => Call::Boxed { call: service.clone().oneshot(request) },
+        };
+        SendFuture { call }
+    }
+}
+
+pin_project! {
+    /// The future of [`Client::send`]: the call through the stack, whose error becomes an [`Error`].
+    ///
+    /// It owns what it needs (a clone of the stack, the request), so it can outlive the client it came from.
+    pub struct SendFuture {
+        #[pin]
+        call: Call,
+    }
+}
+
+pin_project! {
+    #[project = CallProj]
+    enum Call {
+        Default { #[pin] call: Oneshot<DefaultStack, Request<RequestBody>> },
+        Boxed { #[pin] call: Oneshot<BoxedService, Request<RequestBody>> },
+    }
+}
+
+impl Future for SendFuture {
+    type Output = Result<Response<Body>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().call.project() {
+            CallProj::Default { call } => call.poll(cx).map_err(into_error),
+            CallProj::Boxed { call } => call.poll(cx).map_err(into_error),
+        }
+    }
+}
+
+impl std::fmt::Debug for SendFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendFuture").finish_non_exhaustive()
     }
 }
 

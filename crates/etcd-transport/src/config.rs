@@ -8,17 +8,27 @@ use tower::retry::Policy;
 use tower::util::Either;
 use tower::{Layer, ServiceBuilder};
 
-use crate::basic_auth::{BasicAuthLayer, Credentials};
-use crate::cluster_id::{ClusterId, ClusterIdCheckLayer};
-use crate::deadline::DeadlineLayer;
+use crate::basic_auth::{BasicAuth, BasicAuthLayer, Credentials};
+use crate::cluster_id::{ClusterId, ClusterIdCheck, ClusterIdCheckLayer};
+use crate::deadline::{Deadline, DeadlineLayer};
 use crate::failover::Failover;
-use crate::header_timeout::HeaderTimeoutLayer;
-use crate::redirect::{FollowRedirectsLayer, RedirectPolicy};
+use crate::header_timeout::{HeaderTimeout, HeaderTimeoutLayer};
+use crate::redirect::{FollowRedirects, FollowRedirectsLayer, RedirectPolicy};
 use crate::retry::ConfiguredPolicy;
 use crate::transport::{BoxedService, boxed};
 use crate::{Body, Client, EndpointSet, HyperTransport, Transport};
 
 type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
+
+// The default stack's type, written out so that a client without layers of the user's holds it as it is: no box
+// around the stack, none around each call's future, no dynamic call per poll.
+type DefaultTransport = Either<HyperTransport, BoxedService>;
+type WithAuth = Either<BasicAuth<DefaultTransport>, DefaultTransport>;
+type WithRedirects = FollowRedirects<WithAuth>;
+type WithClusterId = Either<ClusterIdCheck<WithRedirects>, WithRedirects>;
+type AttemptStack = Either<HeaderTimeout<WithClusterId>, WithClusterId>;
+/// The stack [`Config::build`] makes when no layer of the user's goes into it.
+pub(crate) type DefaultStack = Deadline<Failover<AttemptStack, ConfiguredPolicy>>;
 
 /// The default per-attempt header timeout: long enough for a write to commit on a loaded cluster, short
 /// enough that a frozen member does not hang a call.
@@ -234,9 +244,13 @@ impl Config {
             .layer(FollowRedirectsLayer::new(self.redirect_policy))
             .option_layer(self.credentials.map(BasicAuthLayer::new))
             .service(transport);
-        // The attempt stack is one concrete type unless layers of the user's go into it; the whole stack is boxed
-        // once, at the top. Every call clones it (tower's retry clones it again), so it holds nothing costly to
-        // clone.
+        // The stack is one concrete type unless layers of the user's go into it; then it is boxed once, at the top
+        // (the attempt stack too, when attempt layers go into it). Every call clones it (tower's retry clones it
+        // again), so it holds nothing costly to clone.
+        if self.attempt_layers.is_empty() && self.call_layers.is_empty() {
+            let failover = Failover::new(attempt, endpoints.clone(), self.retry_policy);
+            return Ok(Client::from_default_stack(DeadlineLayer::new(self.call_timeout).layer(failover), endpoints));
+        }
         let mut call = if self.attempt_layers.is_empty() {
             call_stack(attempt, &endpoints, self.retry_policy, self.call_timeout)
         } else {

@@ -35,7 +35,7 @@ pub mod tls;
 mod transport;
 
 pub use body::Body;
-pub use client::Client;
+pub use client::{Client, SendFuture};
 pub use config::{Config, DEFAULT_HEADER_TIMEOUT};
 pub use endpoint::Endpoint;
 pub use etcd_core::{BoxError, Error};
