@@ -14,9 +14,8 @@ use crate::{Body, Endpoint, EndpointSet};
 pin_project! {
     /// The response future of [`EndpointRotation`](super::EndpointRotation): the attempt, then what it means.
     ///
-    /// The attempt's own future (the attempt stack's, large: it holds a copy of the request for redirects and
-    /// the header timeout's timer) is boxed once here, so that the layers above, the retry's and the call's,
-    /// move a pointer instead of copying it at every level.
+    /// Not boxed: with the default stack, a call through every layer allocates no future of its own (the
+    /// layers' futures nest in the caller's). Only reading a 5xx answer's body, the rare case, is boxed.
     pub struct ResponseFuture<F> {
         #[pin]
         stage: Stage<F>,
@@ -29,7 +28,7 @@ pin_project! {
 pin_project! {
     #[project = StageProj]
     enum Stage<F> {
-        Sending { response: Pin<Box<F>> },
+        Sending { #[pin] response: F },
         /// The endpoint and the request's path made no URI (a base path with bytes a URI refuses).
         NotSent { error: Option<http::Error> },
         ReadingServerError { failure: Pin<Box<dyn Future<Output = AttemptFailure> + Send>> },
@@ -50,7 +49,7 @@ pub(super) struct Attempt {
 
 impl<F> ResponseFuture<F> {
     pub(super) fn sending(response: F, attempt: Attempt, span: tracing::Span) -> Self {
-        ResponseFuture { stage: Stage::Sending { response: Box::pin(response) }, attempt: Some(attempt), span }
+        ResponseFuture { stage: Stage::Sending { response }, attempt: Some(attempt), span }
     }
 
     pub(super) fn not_sent(error: http::Error, attempt: Attempt, span: tracing::Span) -> Self {
@@ -69,7 +68,7 @@ where
         let mut this = self.project();
         let _entered = this.span.enter();
         let failure = match this.stage.as_mut().project() {
-            StageProj::Sending { response } => match ready!(response.as_mut().poll(cx)) {
+            StageProj::Sending { response } => match ready!(response.poll(cx)) {
                 Ok(response) if !response.status().is_server_error() => {
                     this.stage.set(Stage::Done);
                     return Poll::Ready(Ok(take(this.attempt).answered(response)));
