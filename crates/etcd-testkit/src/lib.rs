@@ -55,6 +55,7 @@ mod binary;
 mod cluster;
 mod detached;
 mod http;
+mod pki;
 mod process;
 mod skip;
 mod tls;
@@ -64,6 +65,7 @@ pub use cluster::{
     Cluster, ClusterBuilder, DATA_ROOT_ENV, DEFAULT_READY_TIMEOUT, DEFAULT_START_ATTEMPTS, Member, MemberState,
 };
 pub use detached::{DetachedCluster, DetachedMember};
+pub use pki::TestPki;
 pub use process::is_etcd_process_in;
 pub use skip::{ETCD_REQUIRED_ENV, cluster_or_skip, etcd_required};
 

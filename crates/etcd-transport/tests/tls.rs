@@ -4,87 +4,21 @@
 //! clear error, before anything was sent. Skips loudly without etcd; fails when `ETCD_REQUIRED=1`.
 #![cfg(feature = "tls")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
 use etcd_core::{AttemptFailure, Error};
-use etcd_testkit::Cluster;
+use etcd_testkit::TestPki as Pki;
 use etcd_transport::tls::{TlsError, TlsErrorKind};
 use etcd_transport::{Client, Idempotency, TlsConfig};
 use http::{Method, Request, StatusCode};
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
-use tempfile::TempDir;
 
-/// A CA with a server certificate (for `localhost` and the IP address 127.0.0.1) and a client certificate, and
-/// a second CA with a client certificate of its own; every file PEM, in a temporary directory.
-struct Pki {
-    dir: TempDir,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let dir = tempfile::tempdir().unwrap();
-        let (ca, ca_key) = new_ca("etcd test CA");
-        let (other_ca, other_ca_key) = new_ca("some other CA");
-        let write = |name: &str, text: String| std::fs::write(dir.path().join(name), text).unwrap();
-        write("ca.pem", ca.pem());
-        write("other-ca.pem", other_ca.pem());
-        let (cert, key) =
-            leaf("etcd server", &["localhost", "127.0.0.1"], ExtendedKeyUsagePurpose::ServerAuth, &ca, &ca_key);
-        write("server.pem", cert);
-        write("server-key.pem", key);
-        let (cert, key) = leaf("client", &[], ExtendedKeyUsagePurpose::ClientAuth, &ca, &ca_key);
-        write("client.pem", cert);
-        write("client-key.pem", key);
-        let (cert, key) = leaf("stranger", &[], ExtendedKeyUsagePurpose::ClientAuth, &other_ca, &other_ca_key);
-        write("stranger.pem", cert);
-        write("stranger-key.pem", key);
-        Pki { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// A member serving clients over TLS with the server certificate; with `client_cert_auth`, requiring client
-    /// certificates signed by the first CA.
-    fn etcd(&self, client_cert_auth: bool) -> Option<Cluster> {
-        let builder = Cluster::builder().client_tls(self.path("server.pem"), self.path("server-key.pem"));
-        let builder = if client_cert_auth { builder.client_cert_auth(self.path("ca.pem")) } else { builder };
-        builder.start_or_skip()
-    }
-
-    /// The first CA and the client certificate it signed.
-    fn client_tls(&self) -> TlsConfig {
-        TlsConfig::new()
-            .ca_pem_file(self.path("ca.pem"))
-            .client_identity_pem_files(self.path("client.pem"), self.path("client-key.pem"))
-    }
-}
-
-fn new_ca(name: &str) -> (rcgen::Certificate, KeyPair) {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-    (params.self_signed(&key).unwrap(), key)
-}
-
-fn leaf(
-    name: &str,
-    alt_names: &[&str],
-    usage: ExtendedKeyUsagePurpose,
-    ca: &rcgen::Certificate,
-    ca_key: &KeyPair,
-) -> (String, String) {
-    let key = KeyPair::generate().unwrap();
-    let mut params = CertificateParams::new(alt_names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
-    params.extended_key_usages = vec![usage];
-    (params.signed_by(&key, ca, ca_key).unwrap().pem(), key.serialize_pem())
+/// The first CA and the client certificate it signed.
+fn client_tls(pki: &Pki) -> TlsConfig {
+    TlsConfig::new()
+        .ca_pem_file(pki.path("ca.pem"))
+        .client_identity_pem_files(pki.path("client.pem"), pki.path("client-key.pem"))
 }
 
 fn client(endpoints: Vec<String>, tls: TlsConfig) -> Client {
@@ -146,7 +80,7 @@ async fn the_right_ca_and_client_certificate_succeed() {
     assert_eq!(etcd.leader(), Some(0), "the testkit reads leadership from the plain-HTTP metrics listener");
 
     // The endpoint is an IP address: the certificate's IP address entry is what is checked.
-    let tls = client(endpoints.clone(), pki.client_tls());
+    let tls = client(endpoints.clone(), client_tls(&pki));
     let (status, body) = body_text(&tls, put("tls", "secure")).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = body_text(&tls, get("tls")).await;
@@ -207,7 +141,7 @@ async fn each_misconfiguration_fails_before_sending_with_its_own_clear_error() {
     assert!(text.contains("not valid for the name it was reached by") && text.contains("etcd.example.com"), "{text}");
 
     // Nothing of the above reached etcd.
-    let (status, body) = body_text(&client(endpoints, pki.client_tls()), get("queue")).await;
+    let (status, body) = body_text(&client(endpoints, client_tls(&pki)), get("queue")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
 
@@ -225,7 +159,7 @@ async fn configuration_mistakes_are_build_errors_naming_the_file() {
     assert!(mismatched.to_string().contains("cannot be used together"), "{mismatched}");
     let with_transport = Client::builder(["https://127.0.0.1:1"])
         .transport(etcd_transport::HyperTransport::new())
-        .tls(pki.client_tls())
+        .tls(client_tls(&pki))
         .build()
         .unwrap_err();
     assert!(with_transport.is_invalid_request(), "{with_transport}");

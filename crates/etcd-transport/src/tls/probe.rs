@@ -39,3 +39,43 @@ pub(crate) async fn refused_after_handshake(
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use etcd_testkit::TestPki;
+
+    use super::*;
+    use crate::TlsConfig;
+    use crate::tls::{TlsErrorKind, https_connector};
+
+    fn connector(tls: &TlsConfig) -> HttpsConnector<HttpConnector> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        https_connector(Some(tls), http).expect("a valid TLS configuration")
+    }
+
+    /// The race the probe exists for cannot be forced through the client, so the probe itself is asked: a member
+    /// that requires a client certificate, or rejects the one given, says so after the handshake, and the probe
+    /// finds it; a member that accepts the certificate gives it nothing to report.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn finds_a_refusal_that_comes_after_the_handshake() {
+        let pki = TestPki::new();
+        let Some(etcd) = pki.etcd(true) else { return };
+        let uri: Uri = format!("{}/v2/keys/probe", etcd.endpoints()[0]).parse().unwrap();
+
+        let anonymous = TlsConfig::new().ca_pem_file(pki.path("ca.pem"));
+        let found = refused_after_handshake(connector(&anonymous), uri.clone(), false).await;
+        assert_eq!(found.map(|e| e.kind()), Some(TlsErrorKind::ClientCertificateRequired));
+
+        let stranger = TlsConfig::new()
+            .ca_pem_file(pki.path("ca.pem"))
+            .client_identity_pem_files(pki.path("stranger.pem"), pki.path("stranger-key.pem"));
+        let found = refused_after_handshake(connector(&stranger), uri.clone(), true).await;
+        assert_eq!(found.map(|e| e.kind()), Some(TlsErrorKind::ClientCertificateRejected));
+
+        let accepted = TlsConfig::new()
+            .ca_pem_file(pki.path("ca.pem"))
+            .client_identity_pem_files(pki.path("client.pem"), pki.path("client-key.pem"));
+        assert!(refused_after_handshake(connector(&accepted), uri, true).await.is_none());
+    }
+}
