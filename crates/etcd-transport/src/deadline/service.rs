@@ -54,8 +54,7 @@ where
         // Boxed when there is a budget, so that a call without one (the default) does not carry a timer's room.
         ResponseFuture {
             response: self.inner.call(request),
-            sleep: budget.map(|b| Box::pin(tokio::time::sleep(b))),
-            budget,
+            budget: budget.map(|b| (Box::pin(tokio::time::sleep(b)), b)),
         }
     }
 }
@@ -65,8 +64,8 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         response: F,
-        sleep: Option<Pin<Box<Sleep>>>,
-        budget: Option<Duration>,
+        // The budget's timer, and the budget for the error.
+        budget: Option<(Pin<Box<Sleep>>, Duration)>,
     }
 }
 
@@ -82,9 +81,9 @@ where
         if let Poll::Ready(result) = this.response.poll(cx) {
             return Poll::Ready(result.map_err(Into::into));
         }
-        if let (Some(sleep), Some(budget)) = (this.sleep.as_mut(), *this.budget) {
+        if let Some((sleep, budget)) = this.budget {
             if sleep.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(Error::from(DeadlineExceeded::new(budget)).into()));
+                return Poll::Ready(Err(Error::from(DeadlineExceeded::new(*budget)).into()));
             }
         }
         Poll::Pending

@@ -60,10 +60,7 @@ where
             // attempt's error carries its failure). poll_ready readied the rotation below the retry.
             return ResponseFuture::once(self.retry.get_mut().call(request), replay_safe, span);
         }
-        let set = self.endpoints();
-        let endpoints = set.endpoints();
-        let pinned = set.pinned_index(&endpoints);
-        let state = CallState::over(endpoints, pinned);
+        let state = CallState::new();
         request.extensions_mut().insert(state.clone());
         // The retry stack was made ready by poll_ready; it keeps its own copy of itself for later attempts.
         ResponseFuture::retrying(self.retry.call(request), state, replay_safe, span)

@@ -64,10 +64,10 @@ impl Policy<Request<RequestBody>, Response<Body>, BoxError> for SafeRetryPolicy 
     }
 }
 
-/// A copy of the request for a later attempt, unless its call cannot have one (a single endpoint).
+/// A copy of the request for a later attempt. A call that can have one attempt only never reaches the retry
+/// (see [`Failover`](crate::failover::Failover)), so every request here may need one.
 fn keep_for_retry(request: &Request<RequestBody>) -> Option<Request<RequestBody>> {
-    let may_retry = request.extensions().get::<crate::rotation::CallState>().is_none_or(|state| state.may_retry());
-    may_retry.then(|| request.clone())
+    Some(request.clone())
 }
 
 /// The Go client's rule: every failed attempt goes on to the next endpoint, whatever the request. A write that

@@ -68,20 +68,9 @@ where
         let target = request.extensions().get::<SendTo>().map(|to| to.0.clone());
         let pins = target.is_none();
         let (endpoint, endpoints_left, attempt) = match (target, &state) {
-            (Some(endpoint), Some(state)) => {
-                state.next_attempt(0, 1);
-                (endpoint, 0, state.attempts())
-            }
+            (Some(endpoint), Some(state)) => (endpoint, 0, state.count_attempt()),
             (Some(endpoint), None) => (endpoint, 0, 1),
-            (None, Some(state)) => match state.next_endpoint() {
-                Some(next) => next,
-                // A call state made without the endpoints (CallState::new): this set's, as they are now.
-                None => {
-                    let endpoints = set.endpoints();
-                    let (index, left) = state.next_attempt(set.pinned_index(&endpoints), endpoints.len());
-                    (endpoints[index].clone(), left, state.attempts())
-                }
-            },
+            (None, Some(state)) => state.next_endpoint(&set),
             (None, None) => (set.pinned(), 0, 1),
         };
         let span = tracing::debug_span!("etcd.attempt", endpoint = %endpoint, attempt);

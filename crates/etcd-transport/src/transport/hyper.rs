@@ -170,75 +170,87 @@ impl Service<Request<RequestBody>> for HyperTransport {
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
         let long_poll = request.extensions().get::<LongPoll>().is_some();
         #[cfg(feature = "tls")]
-        let (future, probe) = if request.uri().scheme() == Some(&Scheme::HTTP) {
-            (self.clients.http.pick(long_poll).request(request), None)
-        } else {
-            // Kept for the probe of a handshake refused after the fact (see `tls::refused_after_handshake`).
-            let probe = Some((self.clients.clone(), request.uri().clone()));
-            (self.clients.https.pick(long_poll).request(request), probe)
-        };
-        #[cfg(not(feature = "tls"))]
-        let future = self.clients.http.pick(long_poll).request(request);
-        HyperResponseFuture {
-            response: future,
-            #[cfg(feature = "tls")]
-            presents_client_certificate: self.presents_client_certificate,
-            #[cfg(feature = "tls")]
-            probe,
-            #[cfg(feature = "tls")]
-            probing: None,
+        if request.uri().scheme() != Some(&Scheme::HTTP) {
+            let https = Https {
+                clients: self.clients.clone(),
+                uri: request.uri().clone(),
+                presents_client_certificate: self.presents_client_certificate,
+            };
+            let response = self.clients.https.pick(long_poll).request(request);
+            return HyperResponseFuture { stage: Stage::Responding { response, https: Some(https) } };
         }
+        let response = self.clients.http.pick(long_poll).request(request);
+        HyperResponseFuture { stage: Stage::Responding { response, https: None } }
     }
 }
-
-/// The probe of a handshake refused after the fact, running (see `tls::refused_after_handshake`).
-#[cfg(feature = "tls")]
-type Probe = Pin<Box<dyn Future<Output = Option<crate::tls::TlsError>> + Send>>;
 
 /// The response future of [`HyperTransport`]: hyper-util's, with its errors sorted into those that never left
 /// ([`ConnectError`]) and the rest. Not boxed again: hyper-util's future already is.
 pub struct HyperResponseFuture {
-    response: hyper_util::client::legacy::ResponseFuture,
+    stage: Stage,
+}
+
+enum Stage {
+    Responding {
+        response: hyper_util::client::legacy::ResponseFuture,
+        /// For an `https://` request, what sorting its error needs.
+        https: Option<Https>,
+    },
+    /// The probe of a handshake refused after the fact (see `tls::refused_after_handshake`), which gives the
+    /// attempt's error.
     #[cfg(feature = "tls")]
+    Probing(Pin<Box<dyn Future<Output = BoxError> + Send>>),
+}
+
+/// Without the `tls` feature there is no `https://` request.
+#[cfg(not(feature = "tls"))]
+enum Https {}
+
+#[cfg(feature = "tls")]
+struct Https {
+    clients: Arc<Clients>,
+    uri: http::Uri,
     presents_client_certificate: bool,
-    /// For a request over TLS: what the probe of a handshake refused after the fact needs.
-    #[cfg(feature = "tls")]
-    probe: Option<(Arc<Clients>, http::Uri)>,
-    /// The probe running, and the error to give when it finds nothing.
-    #[cfg(feature = "tls")]
-    probing: Option<(Probe, Option<BoxError>)>,
 }
 
 impl Future for HyperResponseFuture {
     type Output = Result<Response<Body>, BoxError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        #[cfg(feature = "tls")]
-        if let Some((probe, original)) = self.probing.as_mut() {
-            let found = std::task::ready!(probe.as_mut().poll(cx));
-            let original = original.take().expect("a transport future polled after it completed");
-            return Poll::Ready(Err(found.map_or(original, |tls| ConnectError::new(tls).into())));
-        }
-        let result = std::task::ready!(Pin::new(&mut self.response).poll(cx));
-        let error = match result {
+        let (response, https) = match &mut self.stage {
+            Stage::Responding { response, https } => (response, https),
+            #[cfg(feature = "tls")]
+            Stage::Probing(probe) => return probe.as_mut().poll(cx).map(Err),
+        };
+        let error = match std::task::ready!(Pin::new(response).poll(cx)) {
             Ok(response) => return Poll::Ready(Ok(response.map(Body::from_hyper))),
             Err(error) => error,
         };
         #[cfg(feature = "tls")]
-        {
-            if let Some(tls) = crate::tls::classify(&error, error.is_connect(), self.presents_client_certificate) {
+        if let Some(https) = https.take() {
+            if let Some(tls) = crate::tls::classify(&error, error.is_connect(), https.presents_client_certificate) {
                 return Poll::Ready(Err(ConnectError::new(tls).into()));
             }
             if was_never_sent(&error) {
-                if let Some((clients, uri)) = self.probe.take() {
-                    let connector = clients.https_connector.clone();
-                    let probe = crate::tls::refused_after_handshake(connector, uri, self.presents_client_certificate);
-                    self.probing = Some((Box::pin(probe), Some(classify(error))));
-                    return self.poll(cx);
-                }
+                self.stage = Stage::Probing(Box::pin(https.probe(classify(error))));
+                return self.poll(cx);
             }
         }
+        #[cfg(not(feature = "tls"))]
+        let _: &mut Option<Https> = https;
         Poll::Ready(Err(classify(error)))
+    }
+}
+
+#[cfg(feature = "tls")]
+impl Https {
+    /// The attempt's error once the probe looked: the TLS refusal it found, else `original`.
+    async fn probe(self, original: BoxError) -> BoxError {
+        let connector = self.clients.https_connector.clone();
+        match crate::tls::refused_after_handshake(connector, self.uri, self.presents_client_certificate).await {
+            Some(tls) => ConnectError::new(tls).into(),
+            None => original,
+        }
     }
 }
 
