@@ -61,8 +61,8 @@ struct OpenStream {
     /// The timer of a quiet stream (the check after events, the liveness probe), made once and set again for
     /// each wait; boxed because a `Sleep` must stay where it is once polled.
     timer: Option<Pin<Box<Sleep>>>,
-    /// Whether `timer` runs for the current wait, and whether that wait is the check after events.
-    timing: Option<bool>,
+    /// Which quiet time `timer` runs for in the current wait, if any.
+    timing: Option<QuietWait>,
     /// What ended a wait of the watcher's (in [`WatchLoop::poll_idle`]), for the next step to act on.
     woke: Option<Woke>,
 }
@@ -73,8 +73,17 @@ enum Woke {
     Data { line: bool },
     /// The stream ended (`None`) or broke.
     Over(Option<BoxError>),
-    /// Nothing came for the wait's time: the check after events (`after_events`), or else the liveness one.
-    Quiet { after_events: bool },
+    /// Nothing came for the wait's time.
+    Quiet(QuietWait),
+}
+
+/// The quiet times of an open stream.
+#[derive(Clone, Copy)]
+enum QuietWait {
+    /// After events: time to check that etcd still sends everything (it drops slow streaming watchers silently).
+    AfterEvents,
+    /// Time for the liveness probe of the serving member.
+    Liveness,
 }
 
 /// What a step of the loop came to.
@@ -360,7 +369,7 @@ impl WatchLoop {
                 Read::Again
             }
             Woke::Over(None) => Read::Over,
-            Woke::Quiet { after_events: true } => {
+            Woke::Quiet(QuietWait::AfterEvents) => {
                 open.unchecked = false;
                 let client = self.keys.client();
                 let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
@@ -370,7 +379,7 @@ impl WatchLoop {
                 }
                 Read::Again
             }
-            Woke::Quiet { after_events: false } => {
+            Woke::Quiet(QuietWait::Liveness) => {
                 let (Some(Liveness { interval, timeout }), Some(endpoint)) = (self.options.liveness, &open.endpoint)
                 else {
                     return Read::Again;
@@ -413,19 +422,20 @@ impl OpenStream {
     fn poll_wait(&mut self, cx: &mut Context<'_>, liveness: Option<Liveness>) -> Poll<Woke> {
         loop {
             if self.timing.is_none() {
-                let after_events = self.unchecked;
-                let wait = match (after_events, liveness) {
-                    (true, _) => Some(QUIET_AFTER_EVENTS),
-                    (false, Some(liveness)) if self.endpoint.is_some() => Some(liveness.interval),
+                let wait = match (self.unchecked, liveness) {
+                    (true, _) => Some((QuietWait::AfterEvents, QUIET_AFTER_EVENTS)),
+                    (false, Some(liveness)) if self.endpoint.is_some() => {
+                        Some((QuietWait::Liveness, liveness.interval))
+                    }
                     (false, _) => None,
                 };
-                if let Some(wait) = wait {
+                if let Some((kind, wait)) = wait {
                     let deadline = Instant::now() + wait;
                     match self.timer.as_mut() {
                         Some(timer) => timer.as_mut().reset(deadline),
                         None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
                     }
-                    self.timing = Some(after_events);
+                    self.timing = Some(kind);
                 }
             }
             // The stream first, as `tokio::time::timeout` would: bytes that came with the timer are not lost.
@@ -445,11 +455,11 @@ impl OpenStream {
                     None => return Poll::Ready(Woke::Over(None)),
                 }
             }
-            let Some(after_events) = self.timing else { return Poll::Pending };
+            let Some(kind) = self.timing else { return Poll::Pending };
             let timer = self.timer.as_mut().expect("a timing wait has its timer");
             ready!(timer.as_mut().poll(cx));
             self.timing = None;
-            return Poll::Ready(Woke::Quiet { after_events });
+            return Poll::Ready(Woke::Quiet(kind));
         }
     }
 
