@@ -3,7 +3,7 @@ use std::task::{Context, Poll};
 
 use bytes::{Bytes, BytesMut};
 use etcd_core::BoxError;
-use http_body::{Body as _, Frame, SizeHint};
+use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 
@@ -16,10 +16,11 @@ pub struct Body {
     inner: Inner,
 }
 
-/// hyper's body as it is (the default transport's answers: no allocation and no dynamic call per piece), or any
-/// other body, boxed.
+/// hyper's body as it is (the default transport's answers: no allocation and no dynamic call per piece), a body
+/// already read whole (what the stack answers with, but for long polls), or any other body, boxed.
 enum Inner {
     Hyper(hyper::body::Incoming),
+    Whole(Option<Bytes>),
     Boxed(UnsyncBoxBody<Bytes, BoxError>),
 }
 
@@ -38,9 +39,14 @@ impl Body {
         Body { inner: Inner::Hyper(body) }
     }
 
+    /// A body already in memory, read whole by [`WholeBody`](crate::whole_body::WholeBody).
+    pub(crate) fn whole(bytes: Bytes) -> Self {
+        Body { inner: Inner::Whole(Some(bytes)) }
+    }
+
     /// A body with no bytes.
     pub fn empty() -> Self {
-        Body::new(http_body_util::Empty::new())
+        Body::whole(Bytes::new())
     }
 
     /// Reads the whole body into one buffer.
@@ -48,25 +54,17 @@ impl Body {
     /// # Errors
     /// The transport's error when the body could not be read to its end (the connection closed, ...).
     pub async fn bytes(mut self) -> Result<Bytes, BoxError> {
+        if let Inner::Whole(bytes) = &mut self.inner {
+            // What the stack answers with: already read, within the client's limits.
+            return Ok(bytes.take().unwrap_or_default());
+        }
         let Some(first) = self.next_data().await? else { return Ok(Bytes::new()) };
         let Some(second) = self.next_data().await? else {
             // Most answers come in one piece: no copy.
             return Ok(first);
         };
-        if let Some(rest) = self.size_hint().exact().and_then(|rest| usize::try_from(rest).ok()) {
-            // A known length (Content-Length): one buffer of that size, filled as the pieces come, so a large
-            // answer takes its size once, not twice as when the pieces are kept and then joined.
-            let mut buffer = BytesMut::with_capacity(first.len() + second.len() + rest);
-            buffer.extend_from_slice(&first);
-            buffer.extend_from_slice(&second);
-            drop((first, second));
-            while let Some(data) = self.next_data().await? {
-                buffer.extend_from_slice(&data);
-            }
-            return Ok(buffer.freeze());
-        }
-        // An unknown length (chunked): keep the pieces and join them once, at their exact total, rather than
-        // grow a buffer by doubling.
+        // Keep the pieces and join them once, at their exact total, rather than grow a buffer by doubling. Never
+        // sized from the announced length (Content-Length): a server could announce a terabyte and send a byte.
         let mut pieces = vec![first, second];
         while let Some(data) = self.next_data().await? {
             pieces.push(data);
@@ -103,7 +101,7 @@ impl std::fmt::Debug for Body {
 
 impl From<Bytes> for Body {
     fn from(bytes: Bytes) -> Self {
-        Body::new(http_body_util::Full::new(bytes))
+        Body::whole(bytes)
     }
 }
 
@@ -132,6 +130,7 @@ impl http_body::Body for Body {
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.inner {
             Inner::Hyper(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+            Inner::Whole(bytes) => Poll::Ready(bytes.take().filter(|b| !b.is_empty()).map(|b| Ok(Frame::data(b)))),
             Inner::Boxed(body) => Pin::new(body).poll_frame(cx),
         }
     }
@@ -139,6 +138,7 @@ impl http_body::Body for Body {
     fn is_end_stream(&self) -> bool {
         match &self.inner {
             Inner::Hyper(body) => body.is_end_stream(),
+            Inner::Whole(bytes) => bytes.as_ref().is_none_or(Bytes::is_empty),
             Inner::Boxed(body) => body.is_end_stream(),
         }
     }
@@ -146,6 +146,7 @@ impl http_body::Body for Body {
     fn size_hint(&self) -> SizeHint {
         match &self.inner {
             Inner::Hyper(body) => body.size_hint(),
+            Inner::Whole(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
             Inner::Boxed(body) => body.size_hint(),
         }
     }

@@ -16,6 +16,7 @@ use crate::header_timeout::{HeaderTimeout, HeaderTimeoutLayer};
 use crate::redirect::{FollowRedirects, FollowRedirectsLayer, RedirectPolicy};
 use crate::retry::ConfiguredPolicy;
 use crate::transport::{BoxedService, boxed};
+use crate::whole_body::{DEFAULT_MAX_RESPONSE_SIZE, WholeBody};
 use crate::{Body, Client, EndpointSet, HyperTransport, Transport};
 
 type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
@@ -28,7 +29,7 @@ type WithRedirects = FollowRedirects<WithAuth>;
 type WithClusterId = Either<ClusterIdCheck<WithRedirects>, WithRedirects>;
 type AttemptStack = Either<HeaderTimeout<WithClusterId>, WithClusterId>;
 /// The stack [`Config::build`] makes when no layer of the user's goes into it.
-pub(crate) type DefaultStack = Deadline<Failover<AttemptStack, ConfiguredPolicy>>;
+pub(crate) type DefaultStack = Deadline<Failover<WholeBody<AttemptStack>, ConfiguredPolicy>>;
 
 /// The default per-attempt header timeout: long enough for a write to commit on a loaded cluster, short
 /// enough that a frozen member does not hang a call.
@@ -44,6 +45,7 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// deadline                                               the call's whole budget (.call_timeout())
 /// failover                                               retry policy over endpoint rotation: pinned endpoint
 ///                                                        first, ClusterError, OutcomeUnknown (.retry_policy())
+/// whole body                                             the answer read whole, bounded (.max_response_size())
 /// [layers added with .attempt_layer(), first outermost]  around each attempt on one endpoint
 /// header timeout                                         connect + send + response headers of one attempt
 /// cluster ID check                                       answers of another cluster refused (.expect_cluster_id())
@@ -60,6 +62,7 @@ pub struct Config {
     header_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
+    max_response_size: usize,
     credentials: Option<Credentials>,
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsConfig>,
@@ -85,6 +88,7 @@ impl Config {
             header_timeout: Some(DEFAULT_HEADER_TIMEOUT),
             connect_timeout: None,
             call_timeout: None,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             credentials: None,
             #[cfg(feature = "tls")]
             tls: None,
@@ -110,9 +114,10 @@ impl Config {
         self
     }
 
-    /// Bounds each attempt's connect, send and wait for response headers (the seed's `HeaderTimeoutPerRequest`),
-    /// so that a dead or frozen member is left for the next one. It does not cut a streaming body.
-    /// [`DEFAULT_HEADER_TIMEOUT`] (5 s) unless set.
+    /// Bounds each attempt's connect, send and wait for response headers (the Go client's
+    /// `HeaderTimeoutPerRequest`), so that a dead or frozen member is left for the next one; it also bounds each
+    /// wait for the next piece of a body, so that a body that stops arriving fails its attempt. It does not cut
+    /// a watch's stream (the watcher's liveness probe watches those). [`DEFAULT_HEADER_TIMEOUT`] (5 s) unless set.
     pub fn header_timeout_per_request(mut self, timeout: Duration) -> Self {
         self.header_timeout = Some(timeout);
         self
@@ -134,11 +139,22 @@ impl Config {
         self
     }
 
-    /// Bounds every call, across all its attempts and endpoints (the seed's context deadline); when it passes the
-    /// call ends with [`Error::DeadlineExceeded`]. A request can set its own with a
+    /// Bounds every call, across all its attempts and endpoints, from the first byte sent to the last byte of the
+    /// answer read (the Go client's context deadline); when it passes the call ends with
+    /// [`Error::DeadlineExceeded`]. A request can set its own with a
     /// [`CallTimeout`](crate::deadline::CallTimeout) extension. None by default.
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
         self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// The largest answer a call accepts, in bytes: a larger one ends the call with
+    /// [`Error::InvalidResponse`] of kind [`TooLarge`](etcd_core::InvalidResponseKind::TooLarge), naming the
+    /// endpoint, and is never read further. 256 MiB unless set
+    /// ([`DEFAULT_MAX_RESPONSE_SIZE`](crate::whole_body::DEFAULT_MAX_RESPONSE_SIZE)); raise it for recursive
+    /// reads of a larger store. Watches are bounded per event instead.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
         self
     }
 
@@ -247,18 +263,19 @@ impl Config {
         // The stack is one concrete type unless layers of the user's go into it; then it is boxed once, at the top
         // (the attempt stack too, when attempt layers go into it). Every call clones it (tower's retry clones it
         // again), so it holds nothing costly to clone.
+        let (limit, idle) = (self.max_response_size, self.header_timeout);
         if self.attempt_layers.is_empty() && self.call_layers.is_empty() {
-            let failover = Failover::new(attempt, endpoints.clone(), self.retry_policy);
+            let failover = Failover::new(WholeBody::new(attempt, limit, idle), endpoints.clone(), self.retry_policy);
             return Ok(Client::from_default_stack(DeadlineLayer::new(self.call_timeout).layer(failover), endpoints));
         }
         let mut call = if self.attempt_layers.is_empty() {
-            call_stack(attempt, &endpoints, self.retry_policy, self.call_timeout)
+            call_stack(WholeBody::new(attempt, limit, idle), &endpoints, self.retry_policy, self.call_timeout)
         } else {
             let mut attempt = boxed(attempt);
             for layer in self.attempt_layers.iter().rev() {
                 attempt = layer(attempt);
             }
-            call_stack(attempt, &endpoints, self.retry_policy, self.call_timeout)
+            call_stack(WholeBody::new(attempt, limit, idle), &endpoints, self.retry_policy, self.call_timeout)
         };
         for layer in self.call_layers.iter().rev() {
             call = layer(call);
@@ -286,6 +303,7 @@ impl std::fmt::Debug for Config {
             .field("header_timeout_per_request", &self.header_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("call_timeout", &self.call_timeout)
+            .field("max_response_size", &self.max_response_size)
             .field("credentials", &self.credentials)
             .field("redirect_policy", &self.redirect_policy)
             .field("expected_cluster_id", &self.cluster_id)

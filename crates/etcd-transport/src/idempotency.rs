@@ -1,5 +1,5 @@
-/// What replaying a request could break; set by the API crates as a request extension, read by the failover
-/// layer when an attempt failed after the request may have reached a member.
+/// What replaying a request could break; set by the API crates as a request extension, read by the retry
+/// policy when an attempt failed after the request may have reached a member.
 ///
 /// A request without this extension is treated as [`Idempotency::NonIdempotentWrite`]: never replayed unless it
 /// certainly never left.
@@ -8,7 +8,8 @@
 pub enum Idempotency {
     /// A read: replaying it changes nothing.
     Read,
-    /// A write that gives the same result when applied twice (an unconditional `set`).
+    /// A write that gives the same result when applied twice in a row (an unconditional `set`). Still not
+    /// replayed by the default policy: a late copy applied after someone else's newer write would undo it.
     IdempotentWrite,
     /// A write that must not be applied twice: create, create-in-order, compare-and-swap, delete. Replaying one
     /// could add a second queue entry or answer "key exists" because our own first attempt succeeded.
@@ -16,8 +17,9 @@ pub enum Idempotency {
 }
 
 impl Idempotency {
-    /// Whether a request of this kind may be sent again after an attempt that may have reached a member.
+    /// Whether a request of this kind may be sent again after an attempt that may have reached a member,
+    /// without breaking linearizability: a read only.
     pub fn is_replay_safe(self) -> bool {
-        !matches!(self, Idempotency::NonIdempotentWrite)
+        matches!(self, Idempotency::Read)
     }
 }

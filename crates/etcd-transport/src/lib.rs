@@ -1,12 +1,13 @@
 //! The etcd v2 client's transport: [`Client`], its [`Config`], and the tower layers that make a call reach a
 //! member.
 //!
-//! A [`Client`] is a boxed tower service. [`Config::build`] stacks, from the caller inwards: your call layers,
-//! [`deadline`] (the call's budget), [`failover`] (a [`retry`] policy over [`rotation`]: pinned endpoint, each
-//! endpoint once, cluster errors, no unsafe replays), your attempt layers, [`header_timeout`] (one attempt's wait
-//! for headers), [`cluster_id`] (when told which cluster to expect), [`redirect`], [`basic_auth`], and a
-//! [`Transport`] ([`HyperTransport`] by default). Each layer is usable alone in a `tower::ServiceBuilder` of your
-//! own.
+//! A [`Client`] is a tower service stack (held as its concrete type, boxed only when you add layers).
+//! [`Config::build`] stacks, from the caller inwards: your call layers, [`deadline`] (the call's budget),
+//! [`failover`] (a [`retry`] policy over [`rotation`]: pinned endpoint, each endpoint once, cluster errors, no
+//! write ever sent twice), [`whole_body`] (the answer read whole, bounded in size and time), your attempt layers,
+//! [`header_timeout`] (one attempt's wait for headers), [`cluster_id`] (when told which cluster to expect),
+//! [`redirect`], [`basic_auth`], and a [`Transport`] ([`HyperTransport`] by default). Each layer is usable alone
+//! in a `tower::ServiceBuilder` of your own.
 //!
 //! Nothing here knows about keys: the API crates build `http::Request<RequestBody>` with a relative URI and an
 //! [`Idempotency`] extension, and decode the response with `etcd-core`.
@@ -33,6 +34,7 @@ pub mod rotation;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod transport;
+pub mod whole_body;
 
 pub use body::Body;
 pub use client::{Client, SendFuture};

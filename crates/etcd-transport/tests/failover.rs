@@ -20,6 +20,8 @@ enum Behaviour {
     ServerError,
     /// A 404 with etcd's "key not found" body: an answer, not a failure.
     NotFound,
+    /// A 200 whose body breaks after its first bytes.
+    CutBody,
 }
 
 /// A client over endpoints `http://a:1`, `http://b:2`, ... whose transport behaves per host as scripted, and
@@ -45,6 +47,10 @@ fn scripted(script: &[(&str, Behaviour)]) -> (Client, Arc<Mutex<Vec<String>>>) {
                         r#"{"errorCode":300,"message":"Raft Internal Error","cause":"etcdserver: request timed out","index":0}"#,
                     ))
                     .unwrap()),
+                Behaviour::CutBody => {
+                    let pieces = futures_pieces(vec![Ok(bytes::Bytes::from_static(b"{\"act")), Err("reset".into())]);
+                    Ok(Response::new(Body::new(pieces)))
+                }
                 Behaviour::NotFound => Ok(Response::builder()
                     .status(404)
                     .body(Body::from(r#"{"errorCode":100,"message":"Key not found","cause":"/k","index":3}"#))
@@ -59,6 +65,25 @@ fn scripted(script: &[(&str, Behaviour)]) -> (Client, Arc<Mutex<Vec<String>>>) {
         .build()
         .unwrap();
     (client, reached)
+}
+
+/// A body of these pieces, in turn.
+fn futures_pieces(pieces: Vec<Result<bytes::Bytes, etcd_core::BoxError>>) -> Pieces {
+    Pieces(pieces.into())
+}
+
+struct Pieces(std::collections::VecDeque<Result<bytes::Bytes, etcd_core::BoxError>>);
+
+impl http_body::Body for Pieces {
+    type Data = bytes::Bytes;
+    type Error = etcd_core::BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, etcd_core::BoxError>>> {
+        std::task::Poll::Ready(self.0.pop_front().map(|piece| piece.map(http_body::Frame::data)))
+    }
 }
 
 fn request(idempotency: Idempotency) -> Request<RequestBody> {
@@ -88,11 +113,55 @@ async fn a_refused_connection_moves_any_request_on_and_the_pin_follows() {
 }
 
 #[tokio::test]
-async fn a_lost_connection_moves_reads_and_idempotent_writes_on() {
-    for idempotency in [Idempotency::Read, Idempotency::IdempotentWrite] {
-        let (client, _) = scripted(&[("a", Behaviour::Reset), ("b", Behaviour::Answer)]);
-        assert_eq!(answered_by(&client, idempotency).await.unwrap(), "b");
-    }
+async fn a_lost_connection_moves_reads_on_and_ends_any_write_with_an_unknown_outcome() {
+    let (client, _) = scripted(&[("a", Behaviour::Reset), ("b", Behaviour::Answer)]);
+    assert_eq!(answered_by(&client, Idempotency::Read).await.unwrap(), "b");
+    // An unconditional set too: a late copy applied by a member after someone else's newer write would undo it.
+    let (client, reached) = scripted(&[("a", Behaviour::Reset), ("b", Behaviour::Answer)]);
+    let error = answered_by(&client, Idempotency::IdempotentWrite).await.unwrap_err();
+    assert!(error.is_outcome_unknown(), "{error}");
+    assert_eq!(*reached.lock().unwrap(), ["a"]);
+}
+
+#[tokio::test]
+async fn a_failure_moves_the_pin_off_the_member_even_when_the_call_cannot_go_on() {
+    let (client, reached) = scripted(&[("a", Behaviour::Reset), ("b", Behaviour::Answer), ("c", Behaviour::Answer)]);
+    let error = answered_by(&client, Idempotency::NonIdempotentWrite).await.unwrap_err();
+    assert!(error.is_outcome_unknown(), "{error}");
+    assert_eq!(client.endpoints().unwrap().pinned().as_str(), "http://b:2", "the next call starts elsewhere");
+    assert_eq!(answered_by(&client, Idempotency::NonIdempotentWrite).await.unwrap(), "b");
+    assert_eq!(*reached.lock().unwrap(), ["a", "b"]);
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_keeps_the_failures_before_it_in_order() {
+    let (client, reached) = scripted(&[("a", Behaviour::Refuse), ("b", Behaviour::Reset), ("c", Behaviour::Answer)]);
+    let error = answered_by(&client, Idempotency::IdempotentWrite).await.unwrap_err();
+    let Error::OutcomeUnknown(unknown) = &error else { panic!("{error}") };
+    assert_eq!(unknown.endpoint(), "http://b:2");
+    let earlier: Vec<&str> = unknown.earlier().iter().map(|e| e.endpoint()).collect();
+    assert_eq!(earlier, ["http://a:1"]);
+    assert!(matches!(unknown.earlier()[0].failure(), AttemptFailure::Connect(_)));
+    assert_eq!(
+        error.to_string(),
+        "the write may or may not have been applied by http://b:2: connection lost: connection reset by peer\n  \
+         also tried http://a:1: connection failed: connection refused"
+    );
+    assert_eq!(*reached.lock().unwrap(), ["a", "b"], "c never saw the write");
+}
+
+#[tokio::test]
+async fn a_read_whose_body_is_cut_goes_to_the_next_member_and_a_write_says_what_its_status_said() {
+    let (client, reached) = scripted(&[("a", Behaviour::CutBody), ("b", Behaviour::Answer)]);
+    assert_eq!(answered_by(&client, Idempotency::Read).await.unwrap(), "b");
+    assert_eq!(*reached.lock().unwrap(), ["a", "b"]);
+
+    let (client, reached) = scripted(&[("a", Behaviour::CutBody), ("b", Behaviour::Answer)]);
+    let error = answered_by(&client, Idempotency::IdempotentWrite).await.unwrap_err();
+    let Error::InvalidResponse(invalid) = &error else { panic!("{error}") };
+    assert_eq!(invalid.kind(), etcd_core::InvalidResponseKind::Body);
+    assert_eq!((invalid.status().as_u16(), invalid.endpoint()), (200, Some("http://a:1")), "applied, answer unread");
+    assert_eq!(*reached.lock().unwrap(), ["a"]);
 }
 
 #[tokio::test]
@@ -207,26 +276,47 @@ async fn a_5xx_on_a_write_that_must_not_be_replayed_is_an_unknown_outcome() {
     let Error::OutcomeUnknown(unknown) = &error else { panic!("{error}") };
     assert!(matches!(unknown.failure(), AttemptFailure::ServerError { etcd: Some(_), .. }), "{error}");
     assert_eq!(*reached.lock().unwrap(), ["a"]);
-    // An unconditional set gives the same result twice: it goes on.
-    assert_eq!(answered_by(&client, Idempotency::IdempotentWrite).await.unwrap(), "b");
+    // An unconditional set too: the 500 may have been a commit that timed out.
+    let (client, reached) = scripted(&[("a", Behaviour::ServerError), ("b", Behaviour::Answer)]);
+    assert!(answered_by(&client, Idempotency::IdempotentWrite).await.unwrap_err().is_outcome_unknown());
+    assert_eq!(*reached.lock().unwrap(), ["a"]);
 }
 
 #[tokio::test]
-async fn the_go_policy_replays_any_write() {
-    let transport = tower::service_fn(|request: Request<RequestBody>| async move {
-        if request.uri().host() == Some("a") {
-            Err::<Response<Body>, etcd_core::BoxError>("connection reset by peer".into())
-        } else {
-            Ok(Response::new(Body::from("b")))
+async fn the_go_policy_replays_writes_but_never_a_create_or_a_delete() {
+    let reached = Arc::new(Mutex::new(Vec::new()));
+    let log = reached.clone();
+    let transport = tower::service_fn(move |request: Request<RequestBody>| {
+        log.lock().unwrap().push(format!("{} {}", request.method(), request.uri()));
+        async move {
+            if request.uri().host() == Some("a") {
+                Err::<Response<Body>, etcd_core::BoxError>("connection reset by peer".into())
+            } else {
+                Ok(Response::new(Body::from("b")))
+            }
         }
     });
     let client = Client::builder(["http://a:1", "http://b:2"])
         .transport(transport)
         .shuffle_endpoints(false)
-        .retry_policy(etcd_transport::retry::GoRetryPolicy)
+        .retry_policy(etcd_transport::retry::GoRetryPolicy::new())
         .build()
         .unwrap();
     assert_eq!(answered_by(&client, Idempotency::NonIdempotentWrite).await.unwrap(), "b");
+
+    let one_shot = |method: &str, uri: &str| {
+        let mut request = Request::builder().method(method).uri(uri).body(RequestBody::empty()).unwrap();
+        request.extensions_mut().insert(Idempotency::NonIdempotentWrite);
+        request
+    };
+    for (method, uri) in [("PUT", "/v2/keys/k?prevExist=false"), ("DELETE", "/v2/keys/k")] {
+        client.endpoints().unwrap().pin_to(&Endpoint::parse("http://a:1").unwrap());
+        reached.lock().unwrap().clear();
+        let error = client.send(one_shot(method, uri)).await.unwrap_err();
+        assert!(error.is_outcome_unknown(), "{error}");
+        assert_eq!(reached.lock().unwrap().len(), 1, "{method} {uri} sent once");
+        assert_eq!(client.endpoints().unwrap().pinned().as_str(), "http://b:2", "the pin moved on, as Go's does");
+    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -115,6 +115,11 @@ impl EndpointError {
     pub fn failure(&self) -> &AttemptFailure {
         &self.failure
     }
+
+    /// The endpoint and the failure, taken apart.
+    pub fn into_parts(self) -> (String, AttemptFailure) {
+        (self.endpoint, self.failure)
+    }
 }
 
 impl fmt::Display for EndpointError {
@@ -171,33 +176,59 @@ impl std::error::Error for ClusterError {}
 
 /// A write that may or may not have been applied: the request may have reached a member, and no answer came.
 ///
-/// Replaying it could apply it twice (a second queue entry, a false "key exists"), so the client returns this
-/// instead; read the key to find out what happened.
+/// Replaying it could apply it twice (a second queue entry, a false "key exists"), or apply a late copy over a
+/// newer write of someone else's, so the client returns this instead; read the key to find out what happened.
+/// The failures of the call's other attempts are kept, in the order tried (with the default retry policy they
+/// all came before it, and none of them applied the write).
 #[derive(Debug)]
 pub struct OutcomeUnknown {
+    // Boxed: it keeps `Error`, and so every `Result` of the API, small.
+    inner: Box<Unknown>,
+}
+
+#[derive(Debug)]
+struct Unknown {
     endpoint: EndpointError,
+    earlier: Vec<EndpointError>,
 }
 
 impl OutcomeUnknown {
     /// The endpoint the write went to, and what happened there.
     pub fn new(endpoint: EndpointError) -> Self {
-        OutcomeUnknown { endpoint }
+        OutcomeUnknown { inner: Box::new(Unknown { endpoint, earlier: Vec::new() }) }
+    }
+
+    /// Records the failures of the call's other attempts, in the order tried.
+    #[must_use]
+    pub fn with_earlier(mut self, earlier: Vec<EndpointError>) -> Self {
+        self.inner.earlier = earlier;
+        self
     }
 
     /// The endpoint that may have applied the write.
     pub fn endpoint(&self) -> &str {
-        self.endpoint.endpoint()
+        self.inner.endpoint.endpoint()
     }
 
     /// What happened there.
     pub fn failure(&self) -> &AttemptFailure {
-        self.endpoint.failure()
+        self.inner.endpoint.failure()
+    }
+
+    /// The failures of the call's other attempts, in the order tried.
+    pub fn earlier(&self) -> &[EndpointError] {
+        &self.inner.earlier
     }
 }
 
 impl fmt::Display for OutcomeUnknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the write may or may not have been applied by {}: {}", self.endpoint.endpoint, self.endpoint.failure)
+        let Unknown { endpoint, earlier } = &*self.inner;
+        write!(f, "the write may or may not have been applied by {}: {}", endpoint.endpoint, endpoint.failure)?;
+        for e in earlier {
+            write!(f, "\n  also tried {e}")?;
+        }
+        Ok(())
     }
 }
 

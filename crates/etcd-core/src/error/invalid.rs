@@ -20,6 +20,10 @@ pub enum InvalidResponseKind {
     UnexpectedStatus,
     /// The body could not be read to its end (connection closed, truncated).
     Body,
+    /// The body was larger than the client accepts (`Config::max_response_size`): nothing more was read.
+    TooLarge,
+    /// The body stopped arriving: no data within the per-attempt timeout while more was due.
+    BodyTimeout,
 }
 
 /// An answer that is not an etcd response: which endpoint, what was wrong, and a short excerpt of the body.
@@ -98,6 +102,8 @@ impl fmt::Display for InvalidResponse {
             InvalidResponseKind::BadHeader(h) => write!(f, "bad {h} header")?,
             InvalidResponseKind::UnexpectedStatus => f.write_str("unexpected status; is this an etcd server?")?,
             InvalidResponseKind::Body => f.write_str("the body could not be read to its end")?,
+            InvalidResponseKind::TooLarge => f.write_str("the body is larger than the client accepts")?,
+            InvalidResponseKind::BodyTimeout => f.write_str("the body stopped arriving")?,
         }
         if !self.excerpt.is_empty() {
             write!(f, "; body starts {:?}", self.excerpt)?;

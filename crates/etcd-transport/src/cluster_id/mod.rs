@@ -92,6 +92,12 @@ impl fmt::Display for ForeignClusterAnswer {
 
 impl std::error::Error for ForeignClusterAnswer {}
 
+impl From<ForeignClusterAnswer> for etcd_core::AttemptFailure {
+    fn from(foreign: ForeignClusterAnswer) -> Self {
+        etcd_core::AttemptFailure::ForeignCluster { expected: foreign.expected.to_string(), answered: foreign.answered }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use http::{Request, Response};

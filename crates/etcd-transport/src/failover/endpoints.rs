@@ -113,11 +113,6 @@ impl EndpointSet {
         }
     }
 
-    /// The pinned index in `endpoints`, a snapshot of this set.
-    pub(crate) fn pinned_index(&self, endpoints: &[Endpoint]) -> usize {
-        self.pinned.load(Ordering::Relaxed) % endpoints.len()
-    }
-
     pub(crate) fn pin(&self, index: usize) {
         self.pinned.store(index, Ordering::Relaxed);
     }

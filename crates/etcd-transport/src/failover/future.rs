@@ -5,16 +5,15 @@ use std::task::{Context, Poll, ready};
 use etcd_core::BoxError;
 use pin_project_lite::pin_project;
 
-use super::CallState;
+use crate::Idempotency;
+use crate::rotation::AttemptError;
 
 pin_project! {
     /// The response future of [`Failover`](super::Failover): the call's attempts, then the caller's one error.
     pub struct ResponseFuture<R, O> {
         #[pin]
         attempts: Attempts<R, O>,
-        // None for a call with one attempt at most: its attempt's error carries the failure.
-        state: Option<CallState>,
-        replay_safe: bool,
+        idempotency: Idempotency,
         span: tracing::Span,
     }
 }
@@ -31,13 +30,12 @@ pin_project! {
 }
 
 impl<R, O> ResponseFuture<R, O> {
-    pub(super) fn retrying(future: R, state: CallState, replay_safe: bool, span: tracing::Span) -> Self {
-        let attempts = Attempts::Retrying { future: Box::pin(future) };
-        ResponseFuture { attempts, state: Some(state), replay_safe, span }
+    pub(super) fn retrying(future: R, idempotency: Idempotency, span: tracing::Span) -> Self {
+        ResponseFuture { attempts: Attempts::Retrying { future: Box::pin(future) }, idempotency, span }
     }
 
-    pub(super) fn once(future: O, replay_safe: bool, span: tracing::Span) -> Self {
-        ResponseFuture { attempts: Attempts::Once { future }, state: None, replay_safe, span }
+    pub(super) fn once(future: O, idempotency: Idempotency, span: tracing::Span) -> Self {
+        ResponseFuture { attempts: Attempts::Once { future }, idempotency, span }
     }
 }
 
@@ -56,9 +54,13 @@ where
             AttemptsProj::Once { future } => ready!(future.poll(cx)),
         };
         Poll::Ready(result.map_err(|error| {
-            let attempts = this.state.as_ref().map_or(1, CallState::attempts);
-            tracing::debug!(%error, attempts, "call failed");
-            super::service::final_error(error, this.state.as_ref(), *this.replay_safe)
+            tracing::debug!(%error, "call failed");
+            // The default policies end a call with the caller's error already; a lone attempt, or a policy of the
+            // user's, leaves the last attempt's failure, judged here by the same rule.
+            match error.downcast::<AttemptError>() {
+                Ok(attempt) => crate::retry::final_error(vec![attempt.into_endpoint_error()], *this.idempotency),
+                Err(other) => other,
+            }
         }))
     }
 }

@@ -2,16 +2,16 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::RequestBody;
-use etcd_core::{BoxError, ClusterError, Error, OutcomeUnknown};
+use etcd_core::BoxError;
 use http::{Request, Response};
 use tower::Service;
 use tower::retry::future::ResponseFuture as RetryFuture;
 use tower::retry::{Policy, Retry};
 
-use super::{CallState, EndpointSet, ResponseFuture};
+use super::{EndpointSet, ResponseFuture};
 use crate::Body;
 use crate::retry::SafeRetryPolicy;
-use crate::rotation::{AttemptError, EndpointRotation, SendTo};
+use crate::rotation::{EndpointRotation, SendTo};
 
 /// Runs a call's attempts under a retry policy and gives the caller one error; see the [module docs](super).
 #[derive(Clone, Debug)]
@@ -29,6 +29,21 @@ impl<S, P> Failover<S, P> {
     /// The endpoints and the pin.
     pub fn endpoints(&self) -> &Arc<EndpointSet> {
         self.retry.get_ref().endpoints()
+    }
+
+    /// The per-attempt service.
+    pub fn get_ref(&self) -> &S {
+        self.retry.get_ref().get_ref()
+    }
+
+    /// The per-attempt service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        self.retry.get_mut().get_mut()
+    }
+
+    /// Unwraps the per-attempt service.
+    pub fn into_inner(self) -> S {
+        self.retry.into_inner().into_inner()
     }
 }
 
@@ -51,39 +66,16 @@ where
         self.retry.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
+    fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
         let one_endpoint = request.extensions().get::<SendTo>().is_some() || self.endpoints().len() < 2;
-        let replay_safe = crate::retry::policy_idempotency(&request).is_replay_safe();
+        let idempotency = crate::retry::policy_idempotency(&request);
         let span = tracing::debug_span!("etcd.call", method = %request.method(), path = request.uri().path());
         if one_endpoint {
-            // One attempt at most: no retry policy to consult, no copy of the request, no call state (the
-            // attempt's error carries its failure). poll_ready readied the rotation below the retry.
-            return ResponseFuture::once(self.retry.get_mut().call(request), replay_safe, span);
+            // One attempt at most: no retry policy to consult, no copy of the request. poll_ready readied the
+            // rotation below the retry.
+            return ResponseFuture::once(self.retry.get_mut().call(request), idempotency, span);
         }
-        let state = CallState::new();
-        request.extensions_mut().insert(state.clone());
         // The retry stack was made ready by poll_ready; it keeps its own copy of itself for later attempts.
-        ResponseFuture::retrying(self.retry.call(request), state, replay_safe, span)
+        ResponseFuture::retrying(self.retry.call(request), idempotency, span)
     }
-}
-
-/// The caller's error, from what every attempt met.
-#[cold]
-pub(super) fn final_error(error: BoxError, state: Option<&CallState>, replay_safe: bool) -> BoxError {
-    let last = match error.downcast::<AttemptError>() {
-        Ok(last) => last,
-        Err(other) => return other,
-    };
-    let mut errors = state.map(CallState::take_errors).unwrap_or_default();
-    if errors.is_empty() {
-        // The rotation kept the failure itself when it ran without a call state (a call of one attempt).
-        let endpoint = last.endpoint().as_str().to_owned();
-        errors.extend(last.into_failure().map(|failure| etcd_core::EndpointError::new(endpoint, failure)));
-    }
-    if !replay_safe {
-        if let Some(applied) = errors.iter().position(|e| e.failure().may_have_been_applied()) {
-            return Error::from(OutcomeUnknown::new(errors.swap_remove(applied))).into();
-        }
-    }
-    Error::from(ClusterError::new(errors)).into()
 }

@@ -41,6 +41,12 @@ impl fmt::Display for HeaderTimeoutElapsed {
 
 impl std::error::Error for HeaderTimeoutElapsed {}
 
+impl From<HeaderTimeoutElapsed> for etcd_core::AttemptFailure {
+    fn from(elapsed: HeaderTimeoutElapsed) -> Self {
+        etcd_core::AttemptFailure::HeaderTimeout(elapsed.timeout)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

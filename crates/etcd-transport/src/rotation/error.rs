@@ -1,37 +1,22 @@
 use std::fmt;
+use std::sync::Arc;
 
-use etcd_core::AttemptFailure;
+use etcd_core::{AttemptFailure, EndpointError};
 
 use crate::Endpoint;
 
-/// One attempt failed: where, whether the request may have been applied there, and how many endpoints the call
-/// has not tried yet. What a retry policy judges.
+/// One attempt failed: where, why, and the endpoints the call can choose from. What a retry policy judges.
 #[derive(Debug)]
 pub struct AttemptError {
     endpoint: Endpoint,
-    may_have_been_applied: bool,
-    is_timeout: bool,
-    endpoints_left: usize,
-    summary: String,
-    /// The failure itself, when no [`CallState`](super::CallState) took it.
-    failure: Option<AttemptFailure>,
+    failure: AttemptFailure,
+    endpoints: Arc<[Endpoint]>,
 }
 
 impl AttemptError {
-    pub(crate) fn new(endpoint: Endpoint, failure: &AttemptFailure, endpoints_left: usize) -> Self {
-        AttemptError {
-            endpoint,
-            may_have_been_applied: failure.may_have_been_applied(),
-            is_timeout: failure.is_timeout(),
-            endpoints_left,
-            summary: failure.to_string(),
-            failure: None,
-        }
-    }
-
-    pub(crate) fn with_failure(mut self, failure: AttemptFailure) -> Self {
-        self.failure = Some(failure);
-        self
+    /// An attempt on `endpoint` that failed with `failure`, while the client's endpoints were `endpoints`.
+    pub fn new(endpoint: Endpoint, failure: AttemptFailure, endpoints: Arc<[Endpoint]>) -> Self {
+        AttemptError { endpoint, failure, endpoints }
     }
 
     /// The endpoint of the attempt.
@@ -39,31 +24,38 @@ impl AttemptError {
         &self.endpoint
     }
 
-    /// Whether the request may have been applied there (anything but a failure to connect).
+    /// What went wrong there.
+    pub fn failure(&self) -> &AttemptFailure {
+        &self.failure
+    }
+
+    /// The client's endpoints when the attempt failed, in rotation order.
+    pub fn endpoints(&self) -> &Arc<[Endpoint]> {
+        &self.endpoints
+    }
+
+    /// Whether the request may have been applied there (anything but a failure to connect or an answer from
+    /// another cluster).
     pub fn may_have_been_applied(&self) -> bool {
-        self.may_have_been_applied
+        self.failure.may_have_been_applied()
     }
 
     /// Whether the attempt ran out of its header timeout.
     pub fn is_timeout(&self) -> bool {
-        self.is_timeout
+        self.failure.is_timeout()
     }
 
-    /// How many endpoints the call has not tried yet.
-    pub fn endpoints_left(&self) -> usize {
-        self.endpoints_left
-    }
-
-    /// The failure, when the rotation ran without a [`CallState`](super::CallState) to keep it.
-    pub fn into_failure(self) -> Option<AttemptFailure> {
-        self.failure
+    /// The endpoint and its failure, for a cluster error.
+    pub fn into_endpoint_error(self) -> EndpointError {
+        EndpointError::new(self.endpoint.as_str(), self.failure)
     }
 }
 
 impl fmt::Display for AttemptError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.endpoint, self.summary)
+        write!(f, "{}: {}", self.endpoint, self.failure)
     }
 }
 
+/// No `source()`: `Display` already names the failure and its root cause.
 impl std::error::Error for AttemptError {}

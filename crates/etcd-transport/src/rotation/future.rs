@@ -1,14 +1,14 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
-use etcd_core::{AttemptFailure, BoxError, EndpointError};
+use etcd_core::{AttemptFailure, BoxError};
 use http::Response;
 use pin_project_lite::pin_project;
 
+use super::AttemptError;
 use super::service::{classify, server_error};
-use super::{AttemptError, CallState};
 use crate::{Body, Endpoint, EndpointSet};
 
 pin_project! {
@@ -36,15 +36,12 @@ pin_project! {
     }
 }
 
-/// Where the attempt went, and what its outcome changes.
+/// Where the attempt went, and whether its outcome moves the pin.
 pub(super) struct Attempt {
     pub(super) set: Arc<EndpointSet>,
-    pub(super) state: Option<CallState>,
     pub(super) endpoint: Endpoint,
-    /// Whether an answer moves the pin here: for a later attempt of a call (the first went to the pinned
-    /// endpoint), not for a request sent to one endpoint with `SendTo`.
-    pub(super) pins: bool,
-    pub(super) endpoints_left: usize,
+    /// False for a request sent to one endpoint with `SendTo`: it leaves the pin alone.
+    pub(super) moves_pin: bool,
 }
 
 impl<F> ResponseFuture<F> {
@@ -67,39 +64,49 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let _entered = this.span.enter();
-        let failure = match this.stage.as_mut().project() {
-            StageProj::Sending { response } => match ready!(response.poll(cx)) {
-                Ok(response) if !response.status().is_server_error() => {
+        let Some(attempt) = this.attempt.take() else {
+            return Poll::Ready(Err("a rotation future polled after it completed".into()));
+        };
+        let polled = match this.stage.as_mut().project() {
+            StageProj::Sending { response } => match response.poll(cx) {
+                Poll::Ready(Ok(response)) if !response.status().is_server_error() => {
                     this.stage.set(Stage::Done);
-                    return Poll::Ready(Ok(take(this.attempt).answered(response)));
+                    return Poll::Ready(Ok(attempt.answered(response)));
                 }
-                Ok(response) => {
+                Poll::Ready(Ok(response)) => {
                     let mut failure = Box::pin(server_error(response));
                     let polled = failure.as_mut().poll(cx);
                     this.stage.set(Stage::ReadingServerError { failure });
-                    ready!(polled)
+                    polled
                 }
-                Err(error) => classify(error.into()),
+                Poll::Ready(Err(error)) => Poll::Ready(classify(error.into())),
+                Poll::Pending => Poll::Pending,
             },
             StageProj::NotSent { error } => {
-                AttemptFailure::Io(error.take().expect("a rotation future polled after it completed").into())
+                // A URI that cannot be made never left: any request may be sent elsewhere.
+                let error: BoxError = match error.take() {
+                    Some(error) => error.into(),
+                    None => "no URI for this endpoint".into(),
+                };
+                Poll::Ready(AttemptFailure::Connect(error))
             }
-            StageProj::ReadingServerError { failure } => ready!(failure.as_mut().poll(cx)),
-            StageProj::Done => panic!("a rotation future polled after it completed"),
+            StageProj::ReadingServerError { failure } => failure.as_mut().poll(cx),
+            StageProj::Done => Poll::Ready(AttemptFailure::Io("a rotation future polled after it completed".into())),
+        };
+        let Poll::Ready(failure) = polled else {
+            *this.attempt = Some(attempt);
+            return Poll::Pending;
         };
         this.stage.set(Stage::Done);
-        Poll::Ready(Err(take(this.attempt).failed(failure)))
+        Poll::Ready(Err(attempt.failed(failure)))
     }
-}
-
-fn take(attempt: &mut Option<Attempt>) -> Attempt {
-    attempt.take().expect("a rotation future polled after it completed")
 }
 
 impl Attempt {
     fn answered(self, mut response: Response<Body>) -> Response<Body> {
-        if self.pins {
-            // By endpoint, not index: the list may have been replaced during the call.
+        if self.moves_pin {
+            // By endpoint, not index: the list may have been replaced during the call. A no-op when the
+            // endpoint is pinned already, the common case.
             self.set.pin_to(&self.endpoint);
         }
         tracing::debug!(status = response.status().as_u16(), "answered");
@@ -110,13 +117,11 @@ impl Attempt {
     #[cold]
     fn failed(self, failure: AttemptFailure) -> BoxError {
         tracing::debug!(%failure, "attempt failed");
-        let error = AttemptError::new(self.endpoint.clone(), &failure, self.endpoints_left);
-        match &self.state {
-            Some(state) => {
-                state.record(EndpointError::new(self.endpoint.as_str(), failure));
-                error.into()
-            }
-            None => error.with_failure(failure).into(),
+        if self.moves_pin {
+            // Off a member that failed, for every call: the next one starts elsewhere even when this one cannot
+            // be retried (a write that may have been applied).
+            self.set.unpin(&self.endpoint);
         }
+        AttemptError::new(self.endpoint, failure, self.set.endpoints()).into()
     }
 }

@@ -3,13 +3,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::RequestBody;
-use etcd_core::{AttemptFailure, BoxError, decode};
+use etcd_core::{AttemptFailure, BoxError, InvalidResponse, decode};
 use http::{Request, Response};
 use http_body_util::{BodyExt, Limited};
 use tower::Service;
 
 use super::future::{Attempt, ResponseFuture};
-use super::{CallState, SendTo};
+use super::{AttemptOn, SendTo};
 use crate::cluster_id::ForeignClusterAnswer;
 use crate::header_timeout::HeaderTimeoutElapsed;
 use crate::{Body, ConnectError, EndpointSet};
@@ -19,7 +19,8 @@ use crate::{Body, ConnectError, EndpointSet};
 const SERVER_ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(1);
 const SERVER_ERROR_BODY_LIMIT: usize = 64 * 1024;
 
-/// Sends each attempt to the next endpoint of its call and judges the outcome; see the [module docs](super).
+/// Sends each attempt to its endpoint, makes the pin follow the outcome, and says what a failure was; see the
+/// [module docs](super).
 #[derive(Clone, Debug)]
 pub struct EndpointRotation<S> {
     inner: S,
@@ -40,6 +41,11 @@ impl<S> EndpointRotation<S> {
     /// The wrapped service.
     pub fn get_ref(&self) -> &S {
         &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
     }
 
     /// Unwraps the service.
@@ -64,21 +70,17 @@ where
 
     fn call(&mut self, mut request: Request<RequestBody>) -> Self::Future {
         let set = self.endpoints.clone();
-        let state = request.extensions().get::<CallState>().cloned();
-        let target = request.extensions().get::<SendTo>().map(|to| to.0.clone());
-        let pins = target.is_none();
-        let (endpoint, endpoints_left, attempt) = match (target, &state) {
-            (Some(endpoint), Some(state)) => (endpoint, 0, state.count_attempt()),
-            (Some(endpoint), None) => (endpoint, 0, 1),
-            (None, Some(state)) => state.next_endpoint(&set),
-            (None, None) => (set.pinned(), 0, 1),
+        let extensions = request.extensions();
+        let (endpoint, moves_pin) = if let Some(SendTo(endpoint)) = extensions.get::<SendTo>() {
+            (endpoint.clone(), false)
+        } else if let Some(AttemptOn(endpoint)) = extensions.get::<AttemptOn>() {
+            (endpoint.clone(), true)
+        } else {
+            (set.pinned(), true)
         };
-        let span = tracing::debug_span!("etcd.attempt", endpoint = %endpoint, attempt);
+        let span = tracing::debug_span!("etcd.attempt", endpoint = %endpoint);
         let uri = endpoint.join(std::mem::take(request.uri_mut()));
-        // The first attempt of a call goes to the pinned endpoint: pinning it again would change nothing (but a
-        // concurrent call's move, which is as recent). A later attempt that is answered moves the pin.
-        let pins = pins && attempt > 1;
-        let attempt = Attempt { set, state, endpoint, pins, endpoints_left };
+        let attempt = Attempt { set, endpoint, moves_pin };
         match uri {
             Ok(uri) => {
                 *request.uri_mut() = uri;
@@ -89,22 +91,24 @@ where
     }
 }
 
-/// What an attempt's transport error means for a retry.
+/// What an attempt's error was: the lower layers' errors each convert into an [`AttemptFailure`]; anything else
+/// is a connection lost after the request may have been sent.
 #[cold]
-pub(super) fn classify(error: BoxError) -> AttemptFailure {
+pub(crate) fn classify(error: BoxError) -> AttemptFailure {
     let error = match error.downcast::<ConnectError>() {
-        Ok(connect) => return AttemptFailure::Connect(connect.into_inner()),
+        Ok(connect) => return AttemptFailure::from(*connect),
         Err(other) => other,
     };
-    let error = match error.downcast::<ForeignClusterAnswer>() {
-        Ok(foreign) => {
-            let (expected, answered) = (foreign.expected().to_string(), foreign.answered().to_owned());
-            return AttemptFailure::ForeignCluster { expected, answered };
-        }
+    let error = match error.downcast::<HeaderTimeoutElapsed>() {
+        Ok(elapsed) => return AttemptFailure::from(*elapsed),
         Err(other) => other,
     };
-    match error.downcast::<HeaderTimeoutElapsed>() {
-        Ok(elapsed) => AttemptFailure::HeaderTimeout(elapsed.timeout()),
+    let error = match error.downcast::<InvalidResponse>() {
+        Ok(invalid) => return AttemptFailure::InvalidResponse(*invalid),
+        Err(other) => other,
+    };
+    match error.downcast::<ForeignClusterAnswer>() {
+        Ok(foreign) => AttemptFailure::from(*foreign),
         Err(other) => AttemptFailure::Io(other),
     }
 }

@@ -95,3 +95,9 @@ impl std::error::Error for ConnectError {
         self.source.source()
     }
 }
+
+impl From<ConnectError> for etcd_core::AttemptFailure {
+    fn from(error: ConnectError) -> Self {
+        etcd_core::AttemptFailure::Connect(error.into_inner())
+    }
+}

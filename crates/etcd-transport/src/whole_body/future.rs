@@ -1,0 +1,130 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use etcd_core::{BoxError, InvalidResponse, InvalidResponseKind};
+use http::Response;
+use http::response::Parts;
+use http_body::Body as _;
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+
+use crate::Body;
+
+pin_project! {
+    /// The response future of [`WholeBody`](super::WholeBody): the headers, then the body to its end.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        response: F,
+        reading: Option<Reading>,
+        streams: bool,
+        limit: usize,
+        idle: Option<Duration>,
+    }
+}
+
+/// A body on its way in.
+struct Reading {
+    parts: Parts,
+    body: Body,
+    pieces: Vec<Bytes>,
+    len: usize,
+    /// Made the first time the body keeps us waiting: most answers arrive with their headers, and need no timer.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl<F> ResponseFuture<F> {
+    pub(super) fn new(response: F, streams: bool, limit: usize, idle: Option<Duration>) -> Self {
+        ResponseFuture { response, reading: None, streams, limit, idle }
+    }
+}
+
+impl<F, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<Body>, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<Response<Body>, BoxError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let reading = match this.reading {
+            Some(reading) => reading,
+            None => {
+                let response = ready!(this.response.poll(cx)).map_err(Into::into)?;
+                if *this.streams {
+                    return Poll::Ready(Ok(response));
+                }
+                let (parts, body) = response.into_parts();
+                this.reading.insert(Reading { parts, body, pieces: Vec::new(), len: 0, timer: None })
+            }
+        };
+        let result = ready!(reading.poll_body(cx, *this.limit, *this.idle));
+        let reading = this.reading.take().expect("a body is read once");
+        Poll::Ready(match result {
+            Ok(()) => Ok(Response::from_parts(reading.parts, Body::whole(join(reading.pieces)))),
+            Err((kind, source)) => {
+                let excerpt = reading.pieces.first().map_or(&b""[..], |piece| &piece[..]);
+                let error = InvalidResponse::new(kind, reading.parts.status, excerpt);
+                Err(match source {
+                    Some(source) => error.with_source(source),
+                    None => error,
+                }
+                .into())
+            }
+        })
+    }
+}
+
+type Failure = (InvalidResponseKind, Option<BoxError>);
+
+impl Reading {
+    /// Reads pieces until the body ends, fails, grows past `limit`, or stops for longer than `idle`.
+    fn poll_body(&mut self, cx: &mut Context<'_>, limit: usize, idle: Option<Duration>) -> Poll<Result<(), Failure>> {
+        loop {
+            match Pin::new(&mut self.body).poll_frame(cx) {
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Err((InvalidResponseKind::Body, Some(error)))),
+                Poll::Ready(Some(Ok(frame))) => {
+                    let Ok(data) = frame.into_data() else { continue }; // trailers
+                    self.len = self.len.saturating_add(data.len());
+                    if self.len > limit {
+                        let source = format!("more than {limit} bytes");
+                        return Poll::Ready(Err((InvalidResponseKind::TooLarge, Some(source.into()))));
+                    }
+                    if !data.is_empty() {
+                        self.pieces.push(data);
+                    }
+                    if let (Some(timer), Some(idle)) = (&mut self.timer, idle) {
+                        timer.as_mut().reset(Instant::now() + idle);
+                    }
+                }
+                Poll::Pending => {
+                    let Some(idle) = idle else { return Poll::Pending };
+                    let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                    ready!(timer.as_mut().poll(cx));
+                    let source = format!("no data within {idle:?}");
+                    return Poll::Ready(Err((InvalidResponseKind::BodyTimeout, Some(source.into()))));
+                }
+            }
+        }
+    }
+}
+
+/// The pieces as one buffer: a single piece (most answers) as it is, no copy; more, joined once at their exact
+/// total rather than grown by doubling.
+fn join(mut pieces: Vec<Bytes>) -> Bytes {
+    match pieces.len() {
+        0 => Bytes::new(),
+        1 => pieces.pop().unwrap_or_default(),
+        _ => {
+            let mut buffer = BytesMut::with_capacity(pieces.iter().map(Bytes::len).sum());
+            for piece in pieces {
+                buffer.extend_from_slice(&piece);
+            }
+            buffer.freeze()
+        }
+    }
+}
