@@ -19,11 +19,12 @@ use super::options::{Liveness, WatcherOptions};
 use crate::{GetOptions, KeysApi, request};
 
 /// etcd drops a streaming watcher, silently and without closing its stream, when its sending falls 100 events
-/// behind. So when a stream that brought events goes quiet this long, the loop asks etcd, with a plain wait at
-/// the next index, whether events came that the stream did not bring. A watch with no events costs nothing.
+/// behind. So when a stream that brought events goes quiet this long, the loop asks the member serving it whether
+/// its store moved past the watch's next index (see [`check_stream`]). A watch with no events costs nothing.
 const QUIET_AFTER_EVENTS: Duration = Duration::from_millis(300);
-/// A plain wait that answers within this time found an event in etcd's history: the stream was dropped.
-const HISTORY_ANSWER: Duration = Duration::from_millis(250);
+/// How long the check after events may take without a liveness probe configured: a member that does not answer
+/// it in time is left, as a probe that failed would.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The longest pause between two polls that delivered nothing.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
@@ -65,6 +66,10 @@ struct OpenStream {
     timing: Option<QuietWait>,
     /// What ended a wait of the watcher's (in [`WatchLoop::poll_idle`]), for the next step to act on.
     woke: Option<Woke>,
+    /// When the member last showed it is alive (data, or a check or probe it answered): the liveness probe is
+    /// due an interval after it, whatever other waits came between, so that a frozen member is left within the
+    /// interval and the probe's timeout.
+    alive_at: Instant,
 }
 
 /// What ended a wait for the stream's next bytes.
@@ -302,6 +307,7 @@ impl WatchLoop {
                 timer: None,
                 timing: None,
                 woke: None,
+                alive_at: Instant::now(),
             });
             return None;
         }
@@ -371,13 +377,28 @@ impl WatchLoop {
             Woke::Over(None) => Read::Over,
             Woke::Quiet(QuietWait::AfterEvents) => {
                 open.unchecked = false;
-                let client = self.keys.client();
+                let endpoint = open.endpoint.clone();
+                let timeout = self.options.liveness.map_or(CHECK_TIMEOUT, |liveness| liveness.timeout);
+                let next_index = self.next_index.load(Ordering::Relaxed);
                 let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
-                let next_index = Some(self.next_index.load(Ordering::Relaxed)).filter(|&index| index > 0);
-                if has_missed_events(client, prefix, &self.key, recursive, next_index).await {
-                    return Read::Dropped;
+                match check_stream(
+                    self.keys.client(),
+                    prefix,
+                    &self.key,
+                    recursive,
+                    next_index,
+                    endpoint.as_ref(),
+                    timeout,
+                )
+                .await
+                {
+                    StreamCheck::UpToDate => {
+                        open.alive_at = Instant::now();
+                        Read::Again
+                    }
+                    StreamCheck::MayBeBehind => Read::Dropped,
+                    StreamCheck::NoAnswer => endpoint.map_or(Read::Dropped, Read::Unwell),
                 }
-                Read::Again
             }
             Woke::Quiet(QuietWait::Liveness) => {
                 let (Some(Liveness { interval, timeout }), Some(endpoint)) = (self.options.liveness, &open.endpoint)
@@ -385,6 +406,7 @@ impl WatchLoop {
                     return Read::Again;
                 };
                 if self.keys.probes().is_well(self.keys.client(), endpoint, interval, timeout).await {
+                    open.alive_at = Instant::now();
                     return Read::Again;
                 }
                 Read::Unwell(endpoint.clone())
@@ -393,27 +415,53 @@ impl WatchLoop {
     }
 }
 
-/// Whether etcd has an event at or after `next_index` that the stream did not bring: a plain (not streaming)
-/// wait answers at once from etcd's history when there is one, and waits when there is none.
-async fn has_missed_events(
+/// What the member serving a stream says of the watch's next index.
+enum StreamCheck {
+    /// Its store has not reached the next index: no event can have been missed.
+    UpToDate,
+    /// Its store moved past the next index: events of the watched key may be among them, and the stream may
+    /// have been dropped; a new stream from the next index gets them from etcd's history, once each.
+    MayBeBehind,
+    /// It did not answer within the timeout, or failed: the stream's member is unwell.
+    NoAnswer,
+}
+
+/// Asks the member serving a stream (the client's pinned one when the stream's is not known), with a plain wait at the next index, for its store's index
+/// (`X-Etcd-Index`, sent with the headers at once whether the wait answers from history or waits), and compares.
+///
+/// Why not wait for the body: whether it comes from history at once or only after a later event cannot be told
+/// apart by time on a slow link; the index can. A store that moved on for other keys only makes the watch open a
+/// new stream, which costs a request and loses nothing.
+async fn check_stream(
     client: &etcd_transport::Client,
     prefix: &str,
     key: &str,
     recursive: bool,
-    next_index: Option<u64>,
-) -> bool {
-    let Ok(request) = request::wait_once(prefix, key, recursive, next_index) else { return false };
-    let check = async {
-        let response = client.send(request).await.ok()?;
-        if response.status() != StatusCode::OK {
-            // An error (such as the index cleared) is for a new stream to meet and report.
-            return Some(true);
-        }
-        let body = response.into_body().bytes().await.ok()?;
-        Some(!body.is_empty())
+    next_index: u64,
+    endpoint: Option<&Endpoint>,
+    timeout: Duration,
+) -> StreamCheck {
+    let wait_index = Some(next_index).filter(|&index| index > 0);
+    let Ok(mut request) = request::wait_once(prefix, key, recursive, wait_index) else {
+        return StreamCheck::MayBeBehind;
     };
-    // The headers come at once either way; an event in the body within a moment means history had one.
-    matches!(tokio::time::timeout(HISTORY_ANSWER, check).await, Ok(Some(true)))
+    if let Some(endpoint) = endpoint {
+        request.extensions_mut().insert(etcd_transport::rotation::SendTo(endpoint.clone()));
+    }
+    let response = match tokio::time::timeout(timeout, client.send(request)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) | Err(_) => return StreamCheck::NoAnswer,
+    };
+    if response.status() != StatusCode::OK {
+        // An error (such as the index cleared) is for a new stream to meet and report.
+        return StreamCheck::MayBeBehind;
+    }
+    // Dropping the response closes the wait's connection: nothing else is read.
+    let index = response.headers().get(&X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    match index {
+        Some(index) if index < next_index => StreamCheck::UpToDate,
+        _ => StreamCheck::MayBeBehind,
+    }
 }
 
 impl OpenStream {
@@ -430,7 +478,10 @@ impl OpenStream {
                     (false, _) => None,
                 };
                 if let Some((kind, wait)) = wait {
-                    let deadline = Instant::now() + wait;
+                    let deadline = match kind {
+                        QuietWait::AfterEvents => Instant::now() + wait,
+                        QuietWait::Liveness => self.alive_at + wait,
+                    };
                     match self.timer.as_mut() {
                         Some(timer) => timer.as_mut().reset(deadline),
                         None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
@@ -445,6 +496,7 @@ impl OpenStream {
                 match frame {
                     Some(Ok(frame)) => match frame.into_data() {
                         Ok(data) => {
+                            self.alive_at = Instant::now();
                             self.buffer.extend_from_slice(&data);
                             return Poll::Ready(Woke::Data { line: data.contains(&b'\n') });
                         }
