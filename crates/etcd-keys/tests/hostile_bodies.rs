@@ -1,0 +1,127 @@
+//! Bodies a hostile or broken server sends, scripted on loopback: every call ends with a typed error within its
+//! bound, and memory grows with what arrived, never with what a server announced.
+
+use std::time::{Duration, Instant};
+
+use etcd_keys::{Client, Error, InvalidResponseKind, KeysApi};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// What the scripted server does after reading a request: write `head`, then pieces of body until told to stop.
+#[derive(Clone, Copy)]
+enum Body {
+    /// These bytes, then the connection stays open and silent.
+    ThenStall(&'static [u8]),
+    /// 64 KiB chunks, as fast as the client reads, for ever.
+    Endless,
+}
+
+async fn serve(head: &'static [u8], body: Body) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket.write_all(head).await;
+                match body {
+                    Body::ThenStall(bytes) => {
+                        let _ = socket.write_all(bytes).await;
+                        // Hold the connection until the client closes it.
+                        let _ = socket.read(&mut buf).await;
+                    }
+                    Body::Endless => {
+                        let chunk = [b'x'; 64 * 1024];
+                        let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+                        framed.extend_from_slice(&chunk);
+                        framed.extend_from_slice(b"\r\n");
+                        while socket.write_all(&framed).await.is_ok() {}
+                    }
+                }
+            });
+        }
+    });
+    endpoint
+}
+
+fn invalid(error: &Error) -> &etcd_keys::InvalidResponse {
+    match error {
+        Error::InvalidResponse(e) => e,
+        Error::Cluster(cluster) => match cluster.errors().first().map(|e| e.failure()) {
+            Some(etcd_keys::AttemptFailure::InvalidResponse(e)) => e,
+            _ => panic!("expected an invalid response, got {error}"),
+        },
+        other => panic!("expected an invalid response, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_terabyte_announced_and_a_few_bytes_sent_is_a_typed_error_not_an_abort() {
+    let endpoint = serve(
+        b"HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nContent-Length: 1000000000000\r\n\r\n",
+        Body::ThenStall(b"{\"action\""),
+    )
+    .await;
+    let keys = KeysApi::new(
+        Client::builder([endpoint.as_str()]).header_timeout_per_request(Duration::from_millis(500)).build().unwrap(),
+    );
+    let started = Instant::now();
+    let error = keys.get("/k", None).await.unwrap_err();
+    assert_eq!(invalid(&error).kind(), InvalidResponseKind::BodyTimeout, "{error}");
+    assert!(started.elapsed() < Duration::from_secs(3), "the body's stall is bounded: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn an_endless_answer_stops_at_the_size_limit_and_names_the_endpoint() {
+    let endpoint =
+        serve(b"HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nTransfer-Encoding: chunked\r\n\r\n", Body::Endless).await;
+    let keys = KeysApi::new(Client::builder([endpoint.as_str()]).max_response_size(4 << 20).build().unwrap());
+    let error =
+        tokio::time::timeout(Duration::from_secs(20), keys.get("/k", None)).await.expect("bounded").unwrap_err();
+    let Error::InvalidResponse(e) = &error else { panic!("too large is final, not retried: {error}") };
+    assert_eq!(e.kind(), InvalidResponseKind::TooLarge);
+    assert_eq!(e.endpoint(), Some(endpoint.as_str()));
+    assert!(error.to_string().contains("larger than the client accepts"), "{error}");
+}
+
+#[tokio::test]
+async fn the_call_timeout_covers_a_body_that_stalls_after_its_first_bytes() {
+    let endpoint =
+        serve(b"HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nContent-Length: 100\r\n\r\n", Body::ThenStall(b"{\"action\""))
+            .await;
+    let keys = KeysApi::new(
+        Client::builder([endpoint.as_str()])
+            .without_header_timeout()
+            .call_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    let error = keys.get("/k", None).await.unwrap_err();
+    assert!(error.is_deadline_exceeded(), "{error}");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(3), "{took:?}");
+}
+
+#[tokio::test]
+async fn a_write_whose_body_stalls_after_a_201_says_it_was_applied_and_is_not_replayed() {
+    let endpoint = serve(
+        b"HTTP/1.1 201 Created\r\nX-Etcd-Index: 5\r\nContent-Length: 100\r\n\r\n",
+        Body::ThenStall(b"{\"action\""),
+    )
+    .await;
+    let other = serve(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n", Body::ThenStall(b"")).await;
+    let keys = KeysApi::new(
+        Client::builder([endpoint.as_str(), other.as_str()])
+            .shuffle_endpoints(false)
+            .header_timeout_per_request(Duration::from_millis(500))
+            .build()
+            .unwrap(),
+    );
+    let error = keys.set("/k", "v", None).await.unwrap_err();
+    let Error::InvalidResponse(e) = &error else { panic!("{error}") };
+    assert_eq!((e.kind(), e.status().as_u16()), (InvalidResponseKind::BodyTimeout, 201));
+    assert_eq!(e.endpoint(), Some(endpoint.as_str()));
+}
