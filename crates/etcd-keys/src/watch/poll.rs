@@ -311,10 +311,7 @@ impl WatchLoop {
             });
             return None;
         }
-        let error = match body.bytes().await {
-            Ok(bytes) => decode::error(parts.status, &bytes),
-            Err(e) => InvalidResponse::new(InvalidResponseKind::Body, parts.status, b"").with_source(e).into(),
-        };
+        let error = read_refusal(parts.status, body).await;
         let error = with_endpoint(error, endpoint.as_ref());
         if error.is_event_index_cleared() && self.options.recover_when_cleared {
             return Some(self.snapshot().await);
@@ -522,6 +519,26 @@ impl OpenStream {
         let mut line = std::mem::replace(&mut self.buffer, rest);
         line.pop();
         Some(line)
+    }
+}
+
+/// etcd's refusal of a watch, from the body of a non-200 answer: a long poll's body is not read whole by the
+/// transport, so it is bounded here, in size and time (etcd's error bodies are a few hundred bytes, sent with the
+/// headers).
+async fn read_refusal(status: StatusCode, body: Body) -> Error {
+    const LIMIT: usize = 64 * 1024;
+    const TIMEOUT: Duration = Duration::from_secs(5);
+    let read = http_body_util::Limited::new(body, LIMIT).collect();
+    match tokio::time::timeout(TIMEOUT, read).await {
+        Ok(Ok(collected)) => decode::error(status, &collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            InvalidResponse::new(InvalidResponseKind::TooLarge, status, b"").with_source(e).into()
+        }
+        Ok(Err(e)) => InvalidResponse::new(InvalidResponseKind::Body, status, b"").with_source(e).into(),
+        Err(_) => {
+            let source = format!("no whole body within {TIMEOUT:?}");
+            InvalidResponse::new(InvalidResponseKind::BodyTimeout, status, b"").with_source(source).into()
+        }
     }
 }
 
