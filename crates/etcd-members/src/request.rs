@@ -34,7 +34,7 @@ where
 /// `DELETE /v2/members/<id>`. A replay is harmless: etcd answers 410 Gone for a member already removed, which
 /// the API counts as done (as the Go client does).
 pub(crate) fn remove(id: MemberId) -> Request<RequestBody> {
-    write(Method::DELETE, format!("{MEMBERS}/{id}"), None, Idempotency::IdempotentWrite)
+    write(Method::DELETE, format!("{MEMBERS}/{id}"), None, Idempotency::ReplaySafeWrite)
 }
 
 /// `PUT /v2/members/<id>` with the member's new peer URLs, checked first. A replay is harmless: etcd compares the
