@@ -286,3 +286,41 @@ async fn quiet_watchers_share_the_liveness_probe() {
     let probes = probes.load(std::sync::atomic::Ordering::Relaxed);
     assert!((5..=30).contains(&probes), "{probes} probes for 50 watchers over 10 intervals");
 }
+
+fn refused_as(err: &Error) -> Option<InvalidRequestKind> {
+    match err {
+        Error::InvalidRequest(invalid) => Some(invalid.kind()),
+        _ => None,
+    }
+}
+
+/// A key, prefix or `prevValue` too long for a URI once percent-encoded is refused before sending, never a panic;
+/// the same for a watcher, whose error ends the watch.
+#[tokio::test]
+async fn requests_too_long_for_a_uri_are_refused_before_sending() {
+    let (keys, seen) = recording(200, OK);
+    // 66,000 bytes raw; a third of that, encoded three to one ('%' -> "%25"); both past the URI's 65,534.
+    for key in ["k".repeat(66_000), "%".repeat(22_000)] {
+        let err = keys.get(&key, None).await.unwrap_err();
+        assert_eq!(refused_as(&err), Some(InvalidRequestKind::Key), "{err}");
+        assert!(err.to_string().contains("too long"), "{err}");
+        let err = keys.set(&key, "v", None).await.unwrap_err();
+        assert!(err.is_invalid_request(), "{err}");
+    }
+    let long_value = "v".repeat(66_000);
+    let err = keys.set("/k", "v", Some(SetOptions::new().with_prev_value(long_value.clone()))).await.unwrap_err();
+    assert_eq!(refused_as(&err), Some(InvalidRequestKind::Options), "{err}");
+    let err = keys.delete("/k", Some(DeleteOptions::new().with_prev_value(long_value))).await.unwrap_err();
+    assert!(err.is_invalid_request(), "{err}");
+    let prefixed = KeysApi::with_prefix(keys.client().clone(), "p".repeat(66_000));
+    assert!(prefixed.get("/k", None).await.unwrap_err().is_invalid_request());
+
+    let mut watcher = keys.watcher(&"w".repeat(66_000), None);
+    let first = tokio::time::timeout(Duration::from_secs(5), watcher.next()).await.expect("no hang");
+    assert!(first.expect("an error").unwrap_err().is_invalid_request());
+    assert!(watcher.next().await.is_none(), "the watch ends after a refusal it would repeat");
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+
+    // Just under the limit goes out.
+    keys.get(&"k".repeat(65_534 - "/v2/keys/".len()), None).await.unwrap();
+}
