@@ -217,8 +217,14 @@ impl WatchLoop {
         if self.next_index().is_some_and(|next| index < next) {
             return None;
         }
+        let Some(next) = index.checked_add(1) else {
+            let endpoint = self.open.take().and_then(|open| open.endpoint);
+            return Some(Err(
+                self.end_with(no_index_after(InvalidResponseKind::Json, "an event's modifiedIndex"), endpoint)
+            ));
+        };
         let open = self.open.as_mut().expect("events come from an open stream");
-        self.next_index.store(index + 1, Ordering::Relaxed);
+        self.next_index.store(next, Ordering::Relaxed);
         open.delivered = true;
         open.unchecked = true;
         self.quiet_polls = 0;
@@ -231,6 +237,13 @@ impl WatchLoop {
             }
         }
         Some(Ok(event))
+    }
+
+    /// Ends the watch with `error`: what follows cannot be asked for.
+    fn end_with(&mut self, error: Error, endpoint: Option<Endpoint>) -> Error {
+        self.ended = true;
+        self.open = None;
+        with_endpoint(error, endpoint.as_ref())
     }
 
     fn close(&mut self) {
@@ -289,7 +302,11 @@ impl WatchLoop {
                 }
             };
             if self.next_index().is_none() {
-                self.next_index.store(registered_at + 1, Ordering::Relaxed);
+                let Some(next) = u64::checked_add(registered_at, 1) else {
+                    let error = no_index_after(InvalidResponseKind::BadHeader("X-Etcd-Index"), "X-Etcd-Index");
+                    return Some(Err(self.end_with(error, endpoint)));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
             }
             self.open = Some(OpenStream {
                 body,
@@ -335,12 +352,19 @@ impl WatchLoop {
         }
         match self.keys.get(&self.key, Some(options)).await {
             Ok(snapshot) => {
-                self.next_index.store(snapshot.index + 1, Ordering::Relaxed);
+                let Some(next) = snapshot.index.checked_add(1) else {
+                    let error = no_index_after(InvalidResponseKind::BadHeader("X-Etcd-Index"), "X-Etcd-Index");
+                    return Err(self.end_with(error, None));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
                 Ok(snapshot)
             }
             Err(error) if error.is_key_not_found() => {
                 let index = error.as_etcd().map_or(0, |e| e.index());
-                self.next_index.store(index + 1, Ordering::Relaxed);
+                let Some(next) = index.checked_add(1) else {
+                    return Err(self.end_with(no_index_after(InvalidResponseKind::Json, "an error's index"), None));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
                 let mut empty = Response::new(Action::Get, Node::default());
                 empty.index = index;
                 Ok(empty)
@@ -429,8 +453,10 @@ impl OpenStream {
                     }
                     (false, _) => None,
                 };
-                if let Some((kind, wait)) = wait {
-                    let deadline = Instant::now() + wait;
+                // A wait too long to be a deadline (`Duration::MAX` from the caller) is no wait at all.
+                if let Some((kind, deadline)) =
+                    wait.and_then(|(kind, wait)| Some((kind, Instant::now().checked_add(wait)?)))
+                {
                     match self.timer.as_mut() {
                         Some(timer) => timer.as_mut().reset(deadline),
                         None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
@@ -471,6 +497,14 @@ impl OpenStream {
         line.pop();
         Some(line)
     }
+}
+
+/// An index at `u64::MAX` leaves no next index to wait from. etcd's indexes count writes and never get there: the
+/// answer is not etcd's, and the watch ends with it rather than wrapping to 0 and replaying history.
+fn no_index_after(kind: InvalidResponseKind, what: &str) -> Error {
+    InvalidResponse::new(kind, StatusCode::OK, b"")
+        .with_source(format!("{what} is {}, which leaves no next index to watch from", u64::MAX))
+        .into()
 }
 
 fn with_endpoint(error: Error, endpoint: Option<&Endpoint>) -> Error {

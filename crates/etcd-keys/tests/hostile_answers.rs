@@ -1,0 +1,77 @@
+//! Answers no etcd sends, through a mock transport: the client gives a typed error or a value, never a panic, a
+//! wrapped index or a hang.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use bytes::Bytes;
+use etcd_keys::{Client, Error, InvalidResponseKind, KeysApi, Response, Watcher, WatcherOptions};
+use etcd_transport::{Body, RequestBody};
+use futures_util::StreamExt as _;
+use http::Request;
+
+/// A body that sends `first` and then nothing, as a quiet etcd stream does.
+fn then_quiet(first: impl Into<Bytes>) -> Body {
+    let frames = futures_util::stream::iter([Ok::<_, Infallible>(http_body::Frame::data(first.into()))])
+        .chain(futures_util::stream::pending());
+    Body::new(http_body_util::StreamBody::new(frames))
+}
+
+/// A keys API whose every answer is 200 with `x-etcd-index: index` and the body `body()` makes.
+fn answering(index: &'static str, body: impl Fn() -> Body + Clone + Send + Sync + 'static) -> KeysApi {
+    let transport = tower::service_fn(move |_: Request<RequestBody>| {
+        let body = body.clone();
+        async move {
+            let response = http::Response::builder()
+                .header("x-etcd-index", index)
+                .header("x-etcd-cluster-id", "cdf818194e3a8c32")
+                .body(body())
+                .unwrap();
+            Ok::<_, Infallible>(response)
+        }
+    });
+    KeysApi::new(Client::builder(["http://m:1"]).transport(transport).build().unwrap())
+}
+
+async fn next(watcher: &mut Watcher) -> Option<Result<Response, Error>> {
+    tokio::time::timeout(Duration::from_secs(5), watcher.next()).await.expect("the watcher answers, never hangs")
+}
+
+fn invalid_kind(item: Option<Result<Response, Error>>) -> InvalidResponseKind {
+    match item {
+        Some(Err(Error::InvalidResponse(invalid))) => invalid.kind(),
+        other => panic!("expected an invalid response, got {other:?}"),
+    }
+}
+
+const QUIET: fn() -> WatcherOptions = || WatcherOptions::new().without_liveness_probe();
+
+#[tokio::test]
+async fn an_event_at_u64_max_ends_the_watch_with_an_error_not_a_wrap() {
+    let line = format!(r#"{{"action":"set","node":{{"key":"/k","value":"v","modifiedIndex":{}}}}}"#, u64::MAX) + "\n";
+    let keys = answering("5", move || then_quiet(line.clone()));
+    let mut watcher = keys.watcher("/k", Some(QUIET()));
+    assert_eq!(invalid_kind(next(&mut watcher).await), InvalidResponseKind::Json);
+    assert!(next(&mut watcher).await.is_none(), "the watch cannot go on past u64::MAX");
+}
+
+#[tokio::test]
+async fn an_etcd_index_at_u64_max_ends_the_watch_with_an_error() {
+    let keys = answering("18446744073709551615", || then_quiet(Bytes::new()));
+    let mut watcher = keys.watcher("/k", Some(QUIET()));
+    let item = next(&mut watcher).await;
+    let Some(Err(error)) = &item else { panic!("expected an error, got {item:?}") };
+    assert!(error.to_string().contains("m:1"), "the error names the endpoint: {error}");
+    assert_eq!(invalid_kind(item), InvalidResponseKind::BadHeader("X-Etcd-Index"));
+    assert!(next(&mut watcher).await.is_none());
+}
+
+#[tokio::test]
+async fn a_liveness_interval_of_duration_max_is_no_probe_not_a_panic() {
+    let keys = answering("5", || then_quiet(Bytes::new()));
+    let options = WatcherOptions::new().with_liveness_probe(Duration::MAX, Duration::MAX);
+    let mut watcher = keys.watcher("/k", Some(options));
+    // A quiet stream: the watcher waits (a probe timer at now + Duration::MAX used to overflow).
+    assert!(tokio::time::timeout(Duration::from_millis(50), watcher.next()).await.is_err());
+    assert_eq!(watcher.next_index(), Some(6));
+}
