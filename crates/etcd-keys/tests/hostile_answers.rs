@@ -75,3 +75,41 @@ async fn a_liveness_interval_of_duration_max_is_no_probe_not_a_panic() {
     assert!(tokio::time::timeout(Duration::from_millis(50), watcher.next()).await.is_err());
     assert_eq!(watcher.next_index(), Some(6));
 }
+
+/// A body of `pieces`, each its own frame, then nothing.
+fn pieces_then_quiet(pieces: Vec<Bytes>) -> Body {
+    let frames = futures_util::stream::iter(pieces.into_iter().map(|p| Ok::<_, Infallible>(http_body::Frame::data(p))))
+        .chain(futures_util::stream::pending());
+    Body::new(http_body_util::StreamBody::new(frames))
+}
+
+#[tokio::test]
+async fn a_line_without_end_is_capped_with_an_error_naming_the_endpoint() {
+    // 64 KiB in 1 KiB pieces and never a newline, against a cap of 16 KiB.
+    let keys = answering("5", || pieces_then_quiet(vec![Bytes::from_static(&[b'x'; 1024]); 64]));
+    let mut watcher = keys.watcher("/k", Some(QUIET().with_max_event_size(16 * 1024)));
+    let item = next(&mut watcher).await;
+    let Some(Err(error)) = &item else { panic!("expected an error, got {item:?}") };
+    let text = format!("{error} ({:?})", std::error::Error::source(error));
+    assert!(text.contains("m:1") && text.contains("with_max_event_size"), "{text}");
+    assert_eq!(invalid_kind(item), InvalidResponseKind::EventTooLarge);
+    assert!(next(&mut watcher).await.is_none(), "the watch ends rather than skip the event");
+}
+
+#[tokio::test]
+async fn events_in_pieces_and_several_in_a_piece_all_arrive_under_the_cap() {
+    let event = |i: u64| format!(r#"{{"action":"set","node":{{"key":"/k","value":"v","modifiedIndex":{i}}}}}"#);
+    let (a, b, c) = (event(6), event(7), event(8));
+    let pieces = vec![
+        Bytes::from(a[..10].to_owned()),
+        Bytes::from(format!("{}\n{b}\n", &a[10..])),
+        Bytes::from(c[..5].to_owned()),
+        Bytes::from(format!("{}\n", &c[5..])),
+    ];
+    let cap = c.len();
+    let keys = answering("5", move || pieces_then_quiet(pieces.clone()));
+    let mut watcher = keys.watcher("/k", Some(QUIET().with_max_event_size(cap)));
+    for index in 6..=8 {
+        assert_eq!(next(&mut watcher).await.unwrap().unwrap().index, index);
+    }
+}

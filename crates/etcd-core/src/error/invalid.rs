@@ -20,6 +20,8 @@ pub enum InvalidResponseKind {
     UnexpectedStatus,
     /// The body could not be read to its end (connection closed, truncated).
     Body,
+    /// A watch stream's line (one event) grew past the watcher's limit without ending.
+    EventTooLarge,
 }
 
 /// An answer that is not an etcd response: which endpoint, what was wrong, and a short excerpt of the body.
@@ -98,6 +100,7 @@ impl fmt::Display for InvalidResponse {
             InvalidResponseKind::BadHeader(h) => write!(f, "bad {h} header")?,
             InvalidResponseKind::UnexpectedStatus => f.write_str("unexpected status; is this an etcd server?")?,
             InvalidResponseKind::Body => f.write_str("the body could not be read to its end")?,
+            InvalidResponseKind::EventTooLarge => f.write_str("a watch event larger than the watcher's limit")?,
         }
         if !self.excerpt.is_empty() {
             write!(f, "; body starts {:?}", self.excerpt)?;

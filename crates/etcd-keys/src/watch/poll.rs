@@ -15,6 +15,7 @@ use http_body_util::BodyExt;
 use tokio::time::{Instant, Sleep};
 
 use super::event;
+use super::lines::LineBuffer;
 use super::options::{Liveness, WatcherOptions};
 use crate::{GetOptions, KeysApi, request};
 
@@ -54,7 +55,8 @@ struct OpenStream {
     registered_at: u64,
     /// A stream of events (`stream=true`), or a plain wait, whose answer ends after its one event.
     streaming: bool,
-    buffer: Vec<u8>,
+    /// What came and was not taken as lines yet.
+    lines: LineBuffer,
     delivered: bool,
     /// Whether events came since the last check that etcd still sends this stream everything.
     unchecked: bool,
@@ -69,7 +71,7 @@ struct OpenStream {
 
 /// What ended a wait for the stream's next bytes.
 enum Woke {
-    /// Data came (appended to the buffer); `line`: it completed a line.
+    /// Data came (appended to the buffer); `line`: it completed a line, or made the current one too long.
     Data { line: bool },
     /// The stream ended (`None`) or broke.
     Over(Option<BoxError>),
@@ -146,13 +148,13 @@ impl WatchLoop {
     /// stream's end, a quiet timer. A thousand idle watchers hold their state and this wait, not a thousand
     /// suspended steps. Ready at once when there is no open stream: the step opens one.
     pub(crate) fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let liveness = self.options.liveness;
+        let (liveness, max_line) = (self.options.liveness, self.options.max_event_size);
         let Some(open) = self.open.as_mut().filter(|_| !self.ended) else { return Poll::Ready(()) };
-        if open.woke.is_some() || open.buffer.contains(&b'\n') {
+        if open.woke.is_some() || open.lines.has_line(max_line) {
             return Poll::Ready(());
         }
         loop {
-            match ready!(open.poll_wait(cx, liveness)) {
+            match ready!(open.poll_wait(cx, liveness, max_line)) {
                 Woke::Data { line: false } => {}
                 Woke::Data { line: true } => return Poll::Ready(()),
                 woke => {
@@ -174,7 +176,25 @@ impl WatchLoop {
                 }
                 continue;
             };
-            if let Some(line) = open.take_line() {
+            let line = match open.lines.take_line(self.options.max_event_size) {
+                Ok(line) => line,
+                Err(too_long) => {
+                    let error = InvalidResponse::new(
+                        InvalidResponseKind::EventTooLarge,
+                        StatusCode::OK,
+                        open.lines.pending(),
+                    )
+                    .with_source(format!(
+                        "a line of the watch stream reached {too_long} bytes without its end, past the watcher's \
+                             limit of {} (WatcherOptions::with_max_event_size)",
+                        self.options.max_event_size
+                    ));
+                    let endpoint = self.open.take().and_then(|open| open.endpoint);
+                    // Reopened, the stream would bring the same event again: the watch ends, never skipping it.
+                    return Step::Item(Err(self.end_with(error.into(), endpoint)));
+                }
+            };
+            if let Some(line) = line {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
@@ -313,7 +333,7 @@ impl WatchLoop {
                 endpoint,
                 registered_at,
                 streaming,
-                buffer: Vec::new(),
+                lines: LineBuffer::default(),
                 delivered: false,
                 unchecked: false,
                 timer: None,
@@ -385,10 +405,10 @@ impl WatchLoop {
                 tracing::debug!(%error, "the watch stream broke");
                 Read::Over
             }
-            Woke::Over(None) if !open.streaming && !open.buffer.is_empty() => {
+            Woke::Over(None) if !open.streaming && !open.lines.pending().is_empty() => {
                 // A plain wait's answer is whole once it ended, its last line too, with or without a newline:
                 // take that line, then meet the end again.
-                open.buffer.push(b'\n');
+                open.lines.push(b"\n");
                 open.woke = Some(Woke::Over(None));
                 Read::Again
             }
@@ -443,7 +463,7 @@ async fn has_missed_events(
 impl OpenStream {
     /// Waits for the stream's next bytes, up to the quiet time that applies: after events, the check that etcd
     /// still sends everything; else, with a liveness probe, its interval; else for as long as it takes.
-    fn poll_wait(&mut self, cx: &mut Context<'_>, liveness: Option<Liveness>) -> Poll<Woke> {
+    fn poll_wait(&mut self, cx: &mut Context<'_>, liveness: Option<Liveness>, max_line: usize) -> Poll<Woke> {
         loop {
             if self.timing.is_none() {
                 let wait = match (self.unchecked, liveness) {
@@ -471,8 +491,8 @@ impl OpenStream {
                 match frame {
                     Some(Ok(frame)) => match frame.into_data() {
                         Ok(data) => {
-                            self.buffer.extend_from_slice(&data);
-                            return Poll::Ready(Woke::Data { line: data.contains(&b'\n') });
+                            self.lines.push(&data);
+                            return Poll::Ready(Woke::Data { line: self.lines.has_line(max_line) });
                         }
                         // Trailers: nothing to read; wait again.
                         Err(_) => continue,
@@ -487,15 +507,6 @@ impl OpenStream {
             self.timing = None;
             return Poll::Ready(Woke::Quiet(kind));
         }
-    }
-
-    /// The next complete line of the stream (etcd ends each event with a newline).
-    fn take_line(&mut self) -> Option<Vec<u8>> {
-        let end = self.buffer.iter().position(|&b| b == b'\n')?;
-        let rest = self.buffer.split_off(end + 1);
-        let mut line = std::mem::replace(&mut self.buffer, rest);
-        line.pop();
-        Some(line)
     }
 }
 
