@@ -47,7 +47,7 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// [layers added with .attempt_layer(), first outermost]  around each attempt on one endpoint
 /// header timeout                                         connect + send + response headers of one attempt
 /// cluster ID check                                       answers of another cluster refused (.expect_cluster_id())
-/// redirects                                              same method, body and credentials (.redirect_policy())
+/// redirects                                              same method and body; credentials same-origin only (.redirect_policy())
 /// basic auth
 /// transport                                              HyperTransport unless .transport() replaced it
 /// ```

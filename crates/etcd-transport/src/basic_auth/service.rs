@@ -5,8 +5,10 @@ use http::{HeaderValue, Request};
 use tower::Service;
 
 use super::Credentials;
+use crate::redirect::CredentialsWithheld;
 
-/// Sets the `Authorization` header of every request that has none; see the [module docs](super).
+/// Sets the `Authorization` header of every request that has none, but a redirect to another host; see the
+/// [module docs](super).
 #[derive(Clone)]
 pub struct BasicAuth<S> {
     inner: S,
@@ -53,7 +55,10 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> S::Future {
-        request.headers_mut().entry(AUTHORIZATION).or_insert_with(|| self.header.clone());
+        // A redirect to another host carries no credentials (see `RedirectPolicy`).
+        if request.extensions().get::<CredentialsWithheld>().is_none() {
+            request.headers_mut().entry(AUTHORIZATION).or_insert_with(|| self.header.clone());
+        }
         self.inner.call(request)
     }
 }
