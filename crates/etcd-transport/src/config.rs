@@ -16,7 +16,7 @@ use crate::header_timeout::{HeaderTimeout, HeaderTimeoutLayer};
 use crate::redirect::{FollowRedirects, FollowRedirectsLayer, RedirectPolicy};
 use crate::retry::ConfiguredPolicy;
 use crate::transport::{BoxedService, boxed};
-use crate::{Body, Client, EndpointSet, HyperTransport, Transport};
+use crate::{Body, Client, Endpoint, EndpointSet, HyperTransport, Transport};
 
 type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
 
@@ -280,7 +280,7 @@ fn call_stack<S: Transport>(
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("endpoints", &self.endpoints)
+            .field("endpoints", &self.endpoints.iter().map(|e| Endpoint::redact(e)).collect::<Vec<_>>())
             .field("shuffle_endpoints", &self.shuffle)
             .field("custom_transport", &self.transport.is_some())
             .field("header_timeout_per_request", &self.header_timeout)
@@ -293,5 +293,20 @@ impl std::fmt::Debug for Config {
             .field("call_layers", &self.call_layers.len())
             .field("attempt_layers", &self.attempt_layers.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_password_in_the_endpoints_or_the_credentials() {
+        let config = Config::new(["http://root:pw-s3cret@h:1", "http://h:2"]).basic_auth("root", "pw-other");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("pw-s3cret") && !debug.contains("pw-other"), "{debug}");
+        assert!(debug.contains("http://***@h:1") && debug.contains("http://h:2"), "{debug}");
+        let err = config.build().unwrap_err().to_string();
+        assert!(!err.contains("pw-s3cret"), "{err}");
     }
 }
