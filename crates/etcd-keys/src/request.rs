@@ -6,7 +6,7 @@ use etcd_transport::{Idempotency, LongPoll};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Uri};
 
-use crate::key::push_key_path;
+use crate::key::{KeyBase, push_key_path};
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions, ttl_seconds};
 
 const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
@@ -24,9 +24,9 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(prefix: &str, key: &str) -> Result<Builder, InvalidRequest> {
-        let mut uri = String::with_capacity(16 + prefix.len() + key.len());
-        push_key_path(&mut uri, prefix, key)?;
+    fn new(base: &KeyBase, key: &str) -> Result<Builder, InvalidRequest> {
+        let mut uri = String::with_capacity(16 + base.prefix.len() + key.len());
+        push_key_path(&mut uri, base, key)?;
         Ok(Builder { uri, query_len: 0, form: None })
     }
 
@@ -110,8 +110,8 @@ fn push_form_encoded(out: &mut String, text: &str) {
     }
 }
 
-pub(crate) fn get(prefix: &str, key: &str, options: &GetOptions) -> Result<Request<Bytes>, InvalidRequest> {
-    let mut b = Builder::new(prefix, key)?;
+pub(crate) fn get(base: &KeyBase, key: &str, options: &GetOptions) -> Result<Request<Bytes>, InvalidRequest> {
+    let mut b = Builder::new(base, key)?;
     b.query_flag("recursive", options.recursive)
         .query_flag("sorted", options.sort)
         .query_flag("quorum", options.quorum);
@@ -119,13 +119,13 @@ pub(crate) fn get(prefix: &str, key: &str, options: &GetOptions) -> Result<Reque
 }
 
 pub(crate) fn set(
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     value: &str,
     options: &SetOptions,
 ) -> Result<Request<Bytes>, InvalidRequest> {
     options.check(value)?;
-    let mut b = Builder::new(prefix, key)?;
+    let mut b = Builder::new(base, key)?;
     if options.dir {
         b.query_flag("dir", true);
     } else if !options.refresh {
@@ -160,13 +160,13 @@ pub(crate) fn set(
 }
 
 pub(crate) fn create_in_order(
-    prefix: &str,
+    base: &KeyBase,
     dir: &str,
     value: &str,
     options: &CreateInOrderOptions,
 ) -> Result<Request<Bytes>, InvalidRequest> {
     options.check()?;
-    let mut b = Builder::new(prefix, dir)?;
+    let mut b = Builder::new(base, dir)?;
     b.form("value", value);
     if let Some(ttl) = options.ttl {
         b.form("ttl", &ttl_seconds(ttl)?.to_string());
@@ -174,9 +174,9 @@ pub(crate) fn create_in_order(
     b.build(Method::POST, Idempotency::NonIdempotentWrite)
 }
 
-pub(crate) fn delete(prefix: &str, key: &str, options: &DeleteOptions) -> Result<Request<Bytes>, InvalidRequest> {
+pub(crate) fn delete(base: &KeyBase, key: &str, options: &DeleteOptions) -> Result<Request<Bytes>, InvalidRequest> {
     options.check()?;
-    let mut b = Builder::new(prefix, key)?;
+    let mut b = Builder::new(base, key)?;
     if let Some(prev_value) = &options.prev_value {
         b.query("prevValue", prev_value);
     }
@@ -189,32 +189,32 @@ pub(crate) fn delete(prefix: &str, key: &str, options: &DeleteOptions) -> Result
 
 /// A streaming watch: etcd sends every event as a line, on and on.
 pub(crate) fn watch(
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     recursive: bool,
     wait_index: Option<u64>,
 ) -> Result<Request<Bytes>, InvalidRequest> {
-    wait(prefix, key, recursive, wait_index, true)
+    wait(base, key, recursive, wait_index, true)
 }
 
 /// A plain wait: etcd answers with one event.
 pub(crate) fn wait_once(
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     recursive: bool,
     wait_index: Option<u64>,
 ) -> Result<Request<Bytes>, InvalidRequest> {
-    wait(prefix, key, recursive, wait_index, false)
+    wait(base, key, recursive, wait_index, false)
 }
 
 fn wait(
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     recursive: bool,
     wait_index: Option<u64>,
     stream: bool,
 ) -> Result<Request<Bytes>, InvalidRequest> {
-    let mut b = Builder::new(prefix, key)?;
+    let mut b = Builder::new(base, key)?;
     b.query_flag("wait", true).query_flag("recursive", recursive).query_flag("stream", stream);
     if let Some(index) = wait_index {
         b.query("waitIndex", &index.to_string());

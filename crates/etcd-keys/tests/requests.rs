@@ -167,6 +167,29 @@ async fn prefix_goes_before_every_key_and_keys_are_encoded() {
     assert_eq!(last(&seen).uri, "/v2/keys/my%20app");
 }
 
+/// Go's `NewKeysAPIWithPrefix` replaces `/v2/keys` with its prefix: `with_keys_path` does that, for every call
+/// and for watches; `with_prefix` stays under `/v2/keys`.
+#[tokio::test]
+async fn a_keys_path_replaces_v2_keys_as_in_go() {
+    let (keys, seen) = recording(200, OK);
+    let gateway = KeysApi::with_keys_path(keys.client().clone(), "/gateway/keys");
+    gateway.get("a b", None).await.unwrap();
+    assert_eq!(last(&seen).uri, "/gateway/keys/a%20b");
+    gateway.delete("/a", None).await.unwrap();
+    assert_eq!(last(&seen).uri, "/gateway/keys/a");
+    let mut watcher = gateway.watcher("/w", Some(etcd_keys::WatcherOptions::new().without_liveness_probe()));
+    // The recording answer is no stream: only the request matters here.
+    let _ = tokio::time::timeout(Duration::from_millis(100), watcher.next()).await;
+    assert!(seen.lock().unwrap()[0].uri.starts_with("/gateway/keys/w?wait=true"), "{:?}", seen.lock().unwrap());
+    let same = KeysApi::with_keys_path(keys.client().clone(), "/v2/keys/app");
+    same.get("a", None).await.unwrap();
+    let prefixed = KeysApi::with_prefix(keys.client().clone(), "/app");
+    prefixed.get("a", None).await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[seen.len() - 2].uri, seen[seen.len() - 1].uri);
+    assert!(KeysApi::with_keys_path(keys.client().clone(), "/x/..").prefix() == "/x/..");
+}
+
 #[tokio::test]
 async fn refused_requests_never_reach_the_transport() {
     let (keys, seen) = recording(200, OK);

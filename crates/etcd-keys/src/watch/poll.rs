@@ -17,6 +17,7 @@ use tokio::time::{Instant, Sleep};
 use super::event;
 use super::lines::LineBuffer;
 use super::options::{Liveness, WatcherOptions};
+use crate::key::KeyBase;
 use crate::{GetOptions, KeysApi, request};
 
 /// etcd drops a streaming watcher, silently and without closing its stream, when its sending falls 100 events
@@ -288,11 +289,11 @@ impl WatchLoop {
         }
         let next_index = self.next_index();
         let streaming = next_index.is_none_or(|next| next > self.catch_up_to);
-        let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
+        let (base, recursive) = (self.keys.base(), self.options.recursive);
         let request = if streaming {
-            request::watch(prefix, &self.key, recursive, next_index)
+            request::watch(base, &self.key, recursive, next_index)
         } else {
-            request::wait_once(prefix, &self.key, recursive, next_index)
+            request::wait_once(base, &self.key, recursive, next_index)
         };
         let request = match request {
             Ok(request) => request,
@@ -416,9 +417,9 @@ impl WatchLoop {
             Woke::Quiet(QuietWait::AfterEvents) => {
                 open.unchecked = false;
                 let client = self.keys.client();
-                let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
+                let (base, recursive) = (self.keys.base(), self.options.recursive);
                 let next_index = Some(self.next_index.load(Ordering::Relaxed)).filter(|&index| index > 0);
-                if has_missed_events(client, prefix, &self.key, recursive, next_index).await {
+                if has_missed_events(client, base, &self.key, recursive, next_index).await {
                     return Read::Dropped;
                 }
                 Read::Again
@@ -441,12 +442,12 @@ impl WatchLoop {
 /// wait answers at once from etcd's history when there is one, and waits when there is none.
 async fn has_missed_events(
     client: &etcd_transport::Client,
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     recursive: bool,
     next_index: Option<u64>,
 ) -> bool {
-    let Ok(request) = request::wait_once(prefix, key, recursive, next_index) else { return false };
+    let Ok(request) = request::wait_once(base, key, recursive, next_index) else { return false };
     let check = async {
         let response = client.send(request).await.ok()?;
         if response.status() != StatusCode::OK {
