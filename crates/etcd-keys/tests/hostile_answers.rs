@@ -113,3 +113,12 @@ async fn events_in_pieces_and_several_in_a_piece_all_arrive_under_the_cap() {
         assert_eq!(next(&mut watcher).await.unwrap().unwrap().index, index);
     }
 }
+
+#[tokio::test]
+async fn watch_events_keep_the_cluster_id_the_member_sent() {
+    let line = r#"{"action":"set","node":{"key":"/k","value":"v","modifiedIndex":6}}"#.to_owned() + "\n";
+    let keys = answering("5", move || then_quiet(line.clone()));
+    let mut watcher = keys.watcher("/k", Some(QUIET()));
+    let event = next(&mut watcher).await.unwrap().unwrap();
+    assert_eq!((event.index, event.cluster_id.as_deref()), (6, Some("cdf818194e3a8c32")));
+}

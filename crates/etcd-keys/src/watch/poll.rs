@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use etcd_core::decode::X_ETCD_INDEX;
+use etcd_core::decode::{X_ETCD_CLUSTER_ID, X_ETCD_INDEX};
 use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response, decode};
 use etcd_transport::{Body, BoxError, Endpoint};
 use http::StatusCode;
@@ -58,6 +58,8 @@ struct OpenStream {
     streaming: bool,
     /// What came and was not taken as lines yet.
     lines: LineBuffer,
+    /// The `X-Etcd-Cluster-Id` the member sent with the stream, given to each of its events.
+    cluster_id: Option<String>,
     delivered: bool,
     /// Whether events came since the last check that etcd still sends this stream everything.
     unchecked: bool,
@@ -233,7 +235,7 @@ impl WatchLoop {
     }
 
     /// An event to deliver, unless it is one already delivered.
-    fn deliver(&mut self, event: Response) -> Option<Result<Response, Error>> {
+    fn deliver(&mut self, mut event: Response) -> Option<Result<Response, Error>> {
         let index = event.index;
         if self.next_index().is_some_and(|next| index < next) {
             return None;
@@ -245,6 +247,7 @@ impl WatchLoop {
             ));
         };
         let open = self.open.as_mut().expect("events come from an open stream");
+        event.cluster_id.clone_from(&open.cluster_id);
         self.next_index.store(next, Ordering::Relaxed);
         open.delivered = true;
         open.unchecked = true;
@@ -335,6 +338,7 @@ impl WatchLoop {
                 registered_at,
                 streaming,
                 lines: LineBuffer::default(),
+                cluster_id: parts.headers.get(X_ETCD_CLUSTER_ID).and_then(|v| v.to_str().ok()).map(str::to_owned),
                 delivered: false,
                 unchecked: false,
                 timer: None,
