@@ -171,7 +171,8 @@ impl Config {
         self
     }
 
-    /// Authenticates every attempt with HTTP basic auth. The password never appears in `Debug` output.
+    /// Authenticates every attempt with HTTP basic auth. The password never appears in `Debug` output. An empty
+    /// `username` sends no credentials (etcd's guest access), as the Go client does.
     pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::new(username, password));
         self

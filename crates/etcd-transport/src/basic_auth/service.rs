@@ -12,7 +12,8 @@ use crate::redirect::CredentialsWithheld;
 #[derive(Clone)]
 pub struct BasicAuth<S> {
     inner: S,
-    header: HeaderValue,
+    /// `None` for an empty user name: nothing to add.
+    header: Option<HeaderValue>,
 }
 
 impl<S> BasicAuth<S> {
@@ -21,7 +22,7 @@ impl<S> BasicAuth<S> {
         BasicAuth::from_header(inner, credentials.header_value())
     }
 
-    pub(crate) fn from_header(inner: S, header: HeaderValue) -> Self {
+    pub(crate) fn from_header(inner: S, header: Option<HeaderValue>) -> Self {
         BasicAuth { inner, header }
     }
 
@@ -56,8 +57,9 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> S::Future {
         // A redirect to another host carries no credentials (see `RedirectPolicy`).
-        if request.extensions().get::<CredentialsWithheld>().is_none() {
-            request.headers_mut().entry(AUTHORIZATION).or_insert_with(|| self.header.clone());
+        let withheld = request.extensions().get::<CredentialsWithheld>().is_some();
+        if let Some(header) = self.header.as_ref().filter(|_| !withheld) {
+            request.headers_mut().entry(AUTHORIZATION).or_insert_with(|| header.clone());
         }
         self.inner.call(request)
     }
