@@ -15,7 +15,7 @@ use crate::failover::Failover;
 use crate::header_timeout::{HeaderTimeout, HeaderTimeoutLayer};
 use crate::redirect::{FollowRedirects, FollowRedirectsLayer, RedirectPolicy};
 use crate::retry::ConfiguredPolicy;
-use crate::transport::{BoxedService, boxed};
+use crate::transport::{BoxedService, PoolSettings, boxed};
 use crate::{Body, Client, Endpoint, EndpointSet, HyperTransport, Transport};
 
 type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
@@ -68,6 +68,7 @@ pub struct Config {
     retry_policy: ConfiguredPolicy,
     call_layers: Vec<LayerFn>,
     attempt_layers: Vec<LayerFn>,
+    pool: PoolSettings,
 }
 
 impl Config {
@@ -93,6 +94,7 @@ impl Config {
             retry_policy: ConfiguredPolicy::default(),
             call_layers: Vec::new(),
             attempt_layers: Vec::new(),
+            pool: PoolSettings::default(),
         }
     }
 
@@ -124,6 +126,23 @@ impl Config {
     /// as a connect failure rather than as a header timeout, which leaves a write's outcome unknown.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Keeps at most `max` idle connections per member in the default transport's pools;
+    /// [`DEFAULT_POOL_MAX_IDLE_PER_HOST`](crate::DEFAULT_POOL_MAX_IDLE_PER_HOST) (64) unless set. A burst of
+    /// concurrent calls opens a connection each; those past `max` close as soon as they are idle instead of
+    /// waiting for the idle timeout. 0 keeps none (a connection per call). A [`transport`](Config::transport)
+    /// of your own has its own pool.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool.max_idle_per_host = max;
+        self
+    }
+
+    /// Closes a connection of the default transport idle for `timeout`;
+    /// [`DEFAULT_POOL_IDLE_TIMEOUT`](crate::DEFAULT_POOL_IDLE_TIMEOUT) (90 s) unless set.
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool.idle_timeout = timeout;
         self
     }
 
@@ -232,11 +251,11 @@ impl Config {
             Some(transport) => Either::Right(transport),
             #[cfg(feature = "tls")]
             None => Either::Left(match &self.tls {
-                None => HyperTransport::with_connect_timeout(connect_timeout),
-                Some(tls) => HyperTransport::with_tls_and_connect_timeout(tls, connect_timeout)?,
+                None => HyperTransport::with_pool(connect_timeout, self.pool),
+                Some(tls) => HyperTransport::with_tls_and_pool(tls, connect_timeout, self.pool)?,
             }),
             #[cfg(not(feature = "tls"))]
-            None => Either::Left(HyperTransport::with_connect_timeout(connect_timeout)),
+            None => Either::Left(HyperTransport::with_pool(connect_timeout, self.pool)),
         };
         let cluster_id = self.cluster_id.as_deref().map(ClusterId::parse).transpose()?;
         let attempt = ServiceBuilder::new()
@@ -293,6 +312,8 @@ impl std::fmt::Debug for Config {
             .field("retry_policy", &self.retry_policy)
             .field("call_layers", &self.call_layers.len())
             .field("attempt_layers", &self.attempt_layers.len())
+            .field("pool_max_idle_per_host", &self.pool.max_idle_per_host)
+            .field("pool_idle_timeout", &self.pool.idle_timeout)
             .finish()
     }
 }
