@@ -64,7 +64,54 @@ impl LineBuffer {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        // A few hundred cases by default; PROPTEST_CASES=100000 for a long run.
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// However the stream is cut into pieces, the lines are the stream split on newlines, each at most `cap`
+        /// long, or the error names the first line past the cap.
+        #[test]
+        fn lines_are_the_stream_split_on_newlines_whatever_the_pieces(
+            pieces in prop::collection::vec(prop::collection::vec(prop_oneof![Just(b'\n'), any::<u8>()], 0..40), 0..20),
+            cap in 0usize..64,
+        ) {
+            let stream: Vec<u8> = pieces.concat();
+            let mut expected: Vec<&[u8]> = stream.split(|&b| b == b'\n').collect();
+            let rest = expected.pop().unwrap_or_default();
+            let mut lines = LineBuffer::default();
+            let mut taken: Vec<Bytes> = Vec::new();
+            let mut failed = None;
+            'feed: for piece in &pieces {
+                lines.push(piece);
+                while lines.has_line(cap) {
+                    match lines.take_line(cap) {
+                        Ok(Some(line)) => taken.push(line),
+                        Ok(None) => prop_assert!(false, "has_line said there was one"),
+                        Err(len) => {
+                            failed = Some(len);
+                            break 'feed;
+                        }
+                    }
+                }
+            }
+            match expected.iter().chain([&rest]).position(|line| line.len() > cap) {
+                Some(first_long) => {
+                    // Every line before the long one came out; the long one is the error, ended or not.
+                    prop_assert!(failed.is_some(), "a line past the cap must fail");
+                    prop_assert_eq!(&taken.iter().map(|l| &l[..]).collect::<Vec<_>>()[..], &expected[..first_long]);
+                }
+                None => {
+                    prop_assert_eq!(failed, None);
+                    prop_assert_eq!(&taken.iter().map(|l| &l[..]).collect::<Vec<_>>()[..], &expected[..]);
+                    prop_assert_eq!(lines.pending(), rest);
+                }
+            }
+        }
+    }
 
     #[test]
     fn lines_in_pieces_and_pieces_with_many_lines() {
