@@ -10,8 +10,26 @@ use serde_json::Value;
 
 /// The names etcd's JSON uses, so that generated objects reach past the first field check.
 const FIELDS: &[&str] = &[
-    "action", "node", "prevNode", "key", "value", "dir", "nodes", "createdIndex", "modifiedIndex", "expiration",
-    "ttl", "errorCode", "message", "cause", "index", "id", "name", "peerURLs", "clientURLs", "members",
+    "action",
+    "node",
+    "prevNode",
+    "key",
+    "value",
+    "dir",
+    "nodes",
+    "createdIndex",
+    "modifiedIndex",
+    "expiration",
+    "ttl",
+    "errorCode",
+    "message",
+    "cause",
+    "index",
+    "id",
+    "name",
+    "peerURLs",
+    "clientURLs",
+    "members",
 ];
 
 fn json_value() -> impl Strategy<Value = Value> {
