@@ -75,7 +75,7 @@ proptest! {
         runtime.block_on(async {
             let calls = async {
                 let members = MembersApi::new(client.clone());
-                let _ = members.list().await.map(|list| list.iter().map(|m| m.is_started()).count());
+                let _ = members.list().await.map(|list| list.iter().filter(|m| m.is_started()).count());
                 let _ = members.leader().await;
                 let _ = members.remove(MemberId::new(1)).await;
                 let status = StatusApi::new(client);
