@@ -60,11 +60,11 @@ impl fmt::Display for ClusterId {
     }
 }
 
-/// An attempt was answered by a member of another cluster than the expected one (its `X-Etcd-Cluster-Id`).
-/// The request was not applied by the expected cluster.
 /// How much of a foreign cluster ID an error keeps.
 const MAX_ANSWERED: usize = 64;
 
+/// An attempt was answered by a member of another cluster than the expected one (its `X-Etcd-Cluster-Id`).
+/// The request was not applied by the expected cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ForeignClusterAnswer {
     expected: ClusterId,
