@@ -249,8 +249,9 @@ impl CreateInOrderOptions {
 /// etcd's v2 handler reads `ttl` as a `uint64` of seconds, then computes
 /// `time.Now().Add(time.Duration(ttl) * time.Second).UnixNano()`: a `time.Duration` is an `int64` of nanoseconds,
 /// which wraps above 9,223,372,036 s (292 years), and the expiration in Unix nanoseconds wraps after the year
-/// 2262, so a longer TTL makes etcd store an expiration in the past or garbage, silently. A century stays clear
-/// of both until the year 2162; a node that should outlive it should have no TTL at all.
+/// 2262. Against etcd 3.4.23 in 2026, `ttl=7000000000` still expires in 2248, `ttl=7500000000` is stored
+/// without any TTL, and `ttl=18446744073709551615` wraps to -1 s: the node expires at once, silently. A century
+/// stays clear of both limits until the year 2162; a node that should outlive it should have no TTL at all.
 pub const MAX_TTL: Duration = Duration::from_secs(3_155_760_000);
 
 /// etcd's TTL in whole seconds, rounded up; a zero TTL is refused rather than sent as `ttl=0`, which expires the
