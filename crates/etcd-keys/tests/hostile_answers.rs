@@ -122,3 +122,36 @@ async fn watch_events_keep_the_cluster_id_the_member_sent() {
     let event = next(&mut watcher).await.unwrap().unwrap();
     assert_eq!((event.index, event.cluster_id.as_deref()), (6, Some("cdf818194e3a8c32")));
 }
+
+/// Watches sent and probes answered by a transport whose `/health` answers `health_body`.
+async fn watch_opens_with_health(health_body: &'static [u8]) -> usize {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let watches = Arc::new(AtomicUsize::new(0));
+    let count = watches.clone();
+    let transport = tower::service_fn(move |request: Request<RequestBody>| {
+        let count = count.clone();
+        async move {
+            let body = if request.uri().path() == "/health" {
+                Body::from(Bytes::from_static(health_body))
+            } else {
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                then_quiet(Bytes::new())
+            };
+            Ok::<_, Infallible>(http::Response::builder().header("x-etcd-index", "5").body(body).unwrap())
+        }
+    });
+    let keys = KeysApi::new(Client::builder(["http://m:1"]).transport(transport).build().unwrap());
+    let options = WatcherOptions::new().with_liveness_probe(Duration::from_millis(100), Duration::from_secs(2));
+    let mut watcher = keys.watcher("/k", Some(options));
+    // Quiet: no item comes; the probes run meanwhile.
+    assert!(tokio::time::timeout(Duration::from_millis(1_000), watcher.next()).await.is_err());
+    watches.load(Ordering::SeqCst)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_health_answer_without_end_fails_the_probe_instead_of_filling_memory() {
+    assert_eq!(watch_opens_with_health(br#"{"health":"true"}"#).await, 1, "a well member keeps the watch");
+    static HUGE: [u8; 1 << 20] = [b' '; 1 << 20];
+    assert!(watch_opens_with_health(&HUGE).await > 1, "a probe answered with a megabyte moves the watch");
+}

@@ -458,8 +458,15 @@ async fn has_missed_events(
             // An error (such as the index cleared) is for a new stream to meet and report.
             return Some(true);
         }
-        let body = response.into_body().bytes().await.ok()?;
-        Some(!body.is_empty())
+        // The first bytes tell (an ended, empty body: no event); the rest is not kept, since a server streaming
+        // without end would grow it.
+        let mut body = response.into_body();
+        loop {
+            let frame = body.frame().await?.ok()?;
+            if frame.data_ref().is_some_and(|data| !data.is_empty()) {
+                return Some(true);
+            }
+        }
     };
     // The headers come at once either way; an event in the body within a moment means history had one.
     matches!(tokio::time::timeout(HISTORY_ANSWER, check).await, Ok(Some(true)))
