@@ -326,7 +326,7 @@ impl WatchLoop {
                 }
             };
             if self.next_index().is_none() {
-                let Some(next) = u64::checked_add(registered_at, 1) else {
+                let Some(next) = registered_at.checked_add(1) else {
                     let error = no_index_after(InvalidResponseKind::BadHeader("X-Etcd-Index"), "X-Etcd-Index");
                     return Some(Err(self.end_with(error, endpoint)));
                 };
