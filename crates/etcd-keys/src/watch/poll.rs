@@ -316,7 +316,8 @@ impl WatchLoop {
         let (parts, body) = response.into_parts();
         let endpoint = parts.extensions.get::<Endpoint>().cloned();
         if parts.status == StatusCode::OK {
-            let registered_at = match parts.headers.get(X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.parse().ok()) {
+            let registered_at = match parts.headers.get(X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            {
                 Some(index) => index,
                 None => {
                     self.quiet_polls += 1;
