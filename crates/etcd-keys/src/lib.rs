@@ -39,7 +39,7 @@ pub use etcd_core::{
 #[cfg(feature = "tls")]
 pub use etcd_transport::TlsConfig;
 pub use etcd_transport::{Client, Config};
-pub use options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
+pub use options::{CreateInOrderOptions, DeleteOptions, GetOptions, MAX_TTL, PrevExist, SetOptions};
 pub use watch::{Watcher, WatcherOptions};
 
 /// The README's examples compile, so that the README stays true.

@@ -22,6 +22,7 @@
 //! Dropping a watcher cancels its request and closes its connection.
 
 mod event;
+mod lines;
 mod liveness;
 mod options;
 mod poll;
@@ -37,7 +38,7 @@ use etcd_core::{Error, Response};
 use futures_core::Stream;
 
 pub(crate) use liveness::ProbeCache;
-pub use options::{DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, WatcherOptions};
+pub use options::{DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, DEFAULT_MAX_EVENT_SIZE, WatcherOptions};
 use poll::Step;
 pub(crate) use poll::WatchLoop;
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use etcd_core::decode::X_ETCD_INDEX;
+use etcd_core::decode::{X_ETCD_CLUSTER_ID, X_ETCD_INDEX};
 use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response, decode};
 use etcd_transport::{Body, BoxError, Endpoint};
 use http::StatusCode;
@@ -15,7 +15,9 @@ use http_body_util::BodyExt;
 use tokio::time::{Instant, Sleep};
 
 use super::event;
+use super::lines::LineBuffer;
 use super::options::{Liveness, WatcherOptions};
+use crate::key::KeyBase;
 use crate::{GetOptions, KeysApi, request};
 
 /// etcd drops a streaming watcher, silently and without closing its stream, when its sending falls 100 events
@@ -55,7 +57,10 @@ struct OpenStream {
     registered_at: u64,
     /// A stream of events (`stream=true`), or a plain wait, whose answer ends after its one event.
     streaming: bool,
-    buffer: Vec<u8>,
+    /// What came and was not taken as lines yet.
+    lines: LineBuffer,
+    /// The `X-Etcd-Cluster-Id` the member sent with the stream, given to each of its events.
+    cluster_id: Option<String>,
     delivered: bool,
     /// Whether events came since the last check that etcd still sends this stream everything.
     unchecked: bool,
@@ -74,7 +79,7 @@ struct OpenStream {
 
 /// What ended a wait for the stream's next bytes.
 enum Woke {
-    /// Data came (appended to the buffer); `line`: it completed a line.
+    /// Data came (appended to the buffer); `line`: it completed a line, or made the current one too long.
     Data { line: bool },
     /// The stream ended (`None`) or broke.
     Over(Option<BoxError>),
@@ -151,13 +156,13 @@ impl WatchLoop {
     /// stream's end, a quiet timer. A thousand idle watchers hold their state and this wait, not a thousand
     /// suspended steps. Ready at once when there is no open stream: the step opens one.
     pub(crate) fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let liveness = self.options.liveness;
+        let (liveness, max_line) = (self.options.liveness, self.options.max_event_size);
         let Some(open) = self.open.as_mut().filter(|_| !self.ended) else { return Poll::Ready(()) };
-        if open.woke.is_some() || open.buffer.contains(&b'\n') {
+        if open.woke.is_some() || open.lines.has_line(max_line) {
             return Poll::Ready(());
         }
         loop {
-            match ready!(open.poll_wait(cx, liveness)) {
+            match ready!(open.poll_wait(cx, liveness, max_line)) {
                 Woke::Data { line: false } => {}
                 Woke::Data { line: true } => return Poll::Ready(()),
                 woke => {
@@ -179,7 +184,25 @@ impl WatchLoop {
                 }
                 continue;
             };
-            if let Some(line) = open.take_line() {
+            let line = match open.lines.take_line(self.options.max_event_size) {
+                Ok(line) => line,
+                Err(too_long) => {
+                    let error = InvalidResponse::new(
+                        InvalidResponseKind::EventTooLarge,
+                        StatusCode::OK,
+                        open.lines.pending(),
+                    )
+                    .with_source(format!(
+                        "a line of the watch stream reached {too_long} bytes without its end, past the watcher's \
+                             limit of {} (WatcherOptions::with_max_event_size)",
+                        self.options.max_event_size
+                    ));
+                    let endpoint = self.open.take().and_then(|open| open.endpoint);
+                    // Reopened, the stream would bring the same event again: the watch ends, never skipping it.
+                    return Step::Item(Err(self.end_with(error.into(), endpoint)));
+                }
+            };
+            if let Some(line) = line {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
@@ -217,13 +240,20 @@ impl WatchLoop {
     }
 
     /// An event to deliver, unless it is one already delivered.
-    fn deliver(&mut self, event: Response) -> Option<Result<Response, Error>> {
+    fn deliver(&mut self, mut event: Response) -> Option<Result<Response, Error>> {
         let index = event.index;
         if self.next_index().is_some_and(|next| index < next) {
             return None;
         }
+        let Some(next) = index.checked_add(1) else {
+            let endpoint = self.open.take().and_then(|open| open.endpoint);
+            return Some(Err(
+                self.end_with(no_index_after(InvalidResponseKind::Json, "an event's modifiedIndex"), endpoint)
+            ));
+        };
         let open = self.open.as_mut().expect("events come from an open stream");
-        self.next_index.store(index + 1, Ordering::Relaxed);
+        event.cluster_id.clone_from(&open.cluster_id);
+        self.next_index.store(next, Ordering::Relaxed);
         open.delivered = true;
         open.unchecked = true;
         self.quiet_polls = 0;
@@ -236,6 +266,13 @@ impl WatchLoop {
             }
         }
         Some(Ok(event))
+    }
+
+    /// Ends the watch with `error`: what follows cannot be asked for.
+    fn end_with(&mut self, error: Error, endpoint: Option<Endpoint>) -> Error {
+        self.ended = true;
+        self.open = None;
+        with_endpoint(error, endpoint.as_ref())
     }
 
     fn close(&mut self) {
@@ -260,11 +297,11 @@ impl WatchLoop {
         }
         let next_index = self.next_index();
         let streaming = next_index.is_none_or(|next| next > self.catch_up_to);
-        let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
+        let (base, recursive) = (self.keys.base(), self.options.recursive);
         let request = if streaming {
-            request::watch(prefix, &self.key, recursive, next_index)
+            request::watch(base, &self.key, recursive, next_index)
         } else {
-            request::wait_once(prefix, &self.key, recursive, next_index)
+            request::wait_once(base, &self.key, recursive, next_index)
         };
         let request = match request {
             Ok(request) => request,
@@ -284,7 +321,8 @@ impl WatchLoop {
         let (parts, body) = response.into_parts();
         let endpoint = parts.extensions.get::<Endpoint>().cloned();
         if parts.status == StatusCode::OK {
-            let registered_at = match parts.headers.get(X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.parse().ok()) {
+            let registered_at = match parts.headers.get(X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            {
                 Some(index) => index,
                 None => {
                     self.quiet_polls += 1;
@@ -294,14 +332,19 @@ impl WatchLoop {
                 }
             };
             if self.next_index().is_none() {
-                self.next_index.store(registered_at + 1, Ordering::Relaxed);
+                let Some(next) = registered_at.checked_add(1) else {
+                    let error = no_index_after(InvalidResponseKind::BadHeader("X-Etcd-Index"), "X-Etcd-Index");
+                    return Some(Err(self.end_with(error, endpoint)));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
             }
             self.open = Some(OpenStream {
                 body,
                 endpoint,
                 registered_at,
                 streaming,
-                buffer: Vec::new(),
+                lines: LineBuffer::default(),
+                cluster_id: parts.headers.get(X_ETCD_CLUSTER_ID).and_then(|v| v.to_str().ok()).map(str::to_owned),
                 delivered: false,
                 unchecked: false,
                 timer: None,
@@ -338,12 +381,19 @@ impl WatchLoop {
         }
         match self.keys.get(&self.key, Some(options)).await {
             Ok(snapshot) => {
-                self.next_index.store(snapshot.index + 1, Ordering::Relaxed);
+                let Some(next) = snapshot.index.checked_add(1) else {
+                    let error = no_index_after(InvalidResponseKind::BadHeader("X-Etcd-Index"), "X-Etcd-Index");
+                    return Err(self.end_with(error, None));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
                 Ok(snapshot)
             }
             Err(error) if error.is_key_not_found() => {
                 let index = error.as_etcd().map_or(0, |e| e.index());
-                self.next_index.store(index + 1, Ordering::Relaxed);
+                let Some(next) = index.checked_add(1) else {
+                    return Err(self.end_with(no_index_after(InvalidResponseKind::Json, "an error's index"), None));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
                 let mut empty = Response::new(Action::Get, Node::default());
                 empty.index = index;
                 Ok(empty)
@@ -364,10 +414,10 @@ impl WatchLoop {
                 tracing::debug!(%error, "the watch stream broke");
                 Read::Over
             }
-            Woke::Over(None) if !open.streaming && !open.buffer.is_empty() => {
+            Woke::Over(None) if !open.streaming && !open.lines.pending().is_empty() => {
                 // A plain wait's answer is whole once it ended, its last line too, with or without a newline:
                 // take that line, then meet the end again.
-                open.buffer.push(b'\n');
+                open.lines.push(b"\n");
                 open.woke = Some(Woke::Over(None));
                 Read::Again
             }
@@ -377,10 +427,10 @@ impl WatchLoop {
                 let endpoint = open.endpoint.clone();
                 let timeout = self.options.liveness.map_or(CHECK_TIMEOUT, |liveness| liveness.timeout);
                 let next_index = self.next_index.load(Ordering::Relaxed);
-                let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
+                let (base, recursive) = (self.keys.base(), self.options.recursive);
                 match check_stream(
                     self.keys.client(),
-                    prefix,
+                    base,
                     &self.key,
                     recursive,
                     next_index,
@@ -431,7 +481,7 @@ enum StreamCheck {
 /// new stream, which costs a request and loses nothing.
 async fn check_stream(
     client: &etcd_transport::Client,
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     recursive: bool,
     next_index: u64,
@@ -439,7 +489,7 @@ async fn check_stream(
     timeout: Duration,
 ) -> StreamCheck {
     let wait_index = Some(next_index).filter(|&index| index > 0);
-    let Ok(mut request) = request::wait_once(prefix, key, recursive, wait_index) else {
+    let Ok(mut request) = request::wait_once(base, key, recursive, wait_index) else {
         return StreamCheck::MayBeBehind;
     };
     if let Some(endpoint) = endpoint {
@@ -464,7 +514,7 @@ async fn check_stream(
 impl OpenStream {
     /// Waits for the stream's next bytes, up to the quiet time that applies: after events, the check that etcd
     /// still sends everything; else, with a liveness probe, its interval; else for as long as it takes.
-    fn poll_wait(&mut self, cx: &mut Context<'_>, liveness: Option<Liveness>) -> Poll<Woke> {
+    fn poll_wait(&mut self, cx: &mut Context<'_>, liveness: Option<Liveness>, max_line: usize) -> Poll<Woke> {
         loop {
             if self.timing.is_none() {
                 let wait = match (self.unchecked, liveness) {
@@ -474,11 +524,16 @@ impl OpenStream {
                     }
                     (false, _) => None,
                 };
-                if let Some((kind, wait)) = wait {
-                    let deadline = match kind {
-                        QuietWait::AfterEvents => Instant::now() + wait,
-                        QuietWait::Liveness => self.alive_at + wait,
+                // A wait too long to be a deadline (`Duration::MAX` from the caller) is no wait at all. The liveness
+                // probe is due an interval after the member last showed it is alive.
+                let deadline = |(kind, wait): (QuietWait, Duration)| {
+                    let from = match kind {
+                        QuietWait::AfterEvents => Instant::now(),
+                        QuietWait::Liveness => self.alive_at,
                     };
+                    Some((kind, from.checked_add(wait)?))
+                };
+                if let Some((kind, deadline)) = wait.and_then(deadline) {
                     match self.timer.as_mut() {
                         Some(timer) => timer.as_mut().reset(deadline),
                         None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
@@ -494,8 +549,8 @@ impl OpenStream {
                     Some(Ok(frame)) => match frame.into_data() {
                         Ok(data) => {
                             self.alive_at = Instant::now();
-                            self.buffer.extend_from_slice(&data);
-                            return Poll::Ready(Woke::Data { line: data.contains(&b'\n') });
+                            self.lines.push(&data);
+                            return Poll::Ready(Woke::Data { line: self.lines.has_line(max_line) });
                         }
                         // Trailers: nothing to read; wait again.
                         Err(_) => continue,
@@ -511,15 +566,14 @@ impl OpenStream {
             return Poll::Ready(Woke::Quiet(kind));
         }
     }
+}
 
-    /// The next complete line of the stream (etcd ends each event with a newline).
-    fn take_line(&mut self) -> Option<Vec<u8>> {
-        let end = self.buffer.iter().position(|&b| b == b'\n')?;
-        let rest = self.buffer.split_off(end + 1);
-        let mut line = std::mem::replace(&mut self.buffer, rest);
-        line.pop();
-        Some(line)
-    }
+/// An index at `u64::MAX` leaves no next index to wait from. etcd's indexes count writes and never get there: the
+/// answer is not etcd's, and the watch ends with it rather than wrapping to 0 and replaying history.
+fn no_index_after(kind: InvalidResponseKind, what: &str) -> Error {
+    InvalidResponse::new(kind, StatusCode::OK, b"")
+        .with_source(format!("{what} is {}, which leaves no next index to watch from", u64::MAX))
+        .into()
 }
 
 /// etcd's refusal of a watch, from the body of a non-200 answer: a long poll's body is not read whole by the
