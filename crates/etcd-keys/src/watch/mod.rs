@@ -21,11 +21,15 @@
 //!
 //! Dropping a watcher cancels its request and closes its connection.
 
+mod backoff;
+mod check;
+mod errors;
 mod event;
 mod lines;
 mod liveness;
 mod options;
 mod poll;
+mod stream;
 
 use std::fmt;
 use std::future::Future;

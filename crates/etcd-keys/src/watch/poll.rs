@@ -1,36 +1,23 @@
 //! The watch loop: open a stream of events, deliver them, and open it again where it left off.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
 use etcd_core::decode::{X_ETCD_CLUSTER_ID, X_ETCD_INDEX};
-use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response, decode};
-use etcd_transport::{Body, BoxError, Endpoint};
+use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response};
+use etcd_transport::Endpoint;
 use http::StatusCode;
-use http_body_util::BodyExt;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
+use super::backoff::Backoff;
+use super::check::{CHECK_TIMEOUT, StreamCheck, check_stream};
+use super::errors::{no_index_after, read_refusal, with_endpoint};
 use super::event;
 use super::lines::LineBuffer;
 use super::options::{Liveness, WatcherOptions};
-use crate::key::KeyBase;
+use super::stream::{OpenStream, QuietWait, Woke};
 use crate::{GetOptions, KeysApi, request};
-
-/// etcd drops a streaming watcher, silently and without closing its stream, when its sending falls 100 events
-/// behind. So when a stream that brought events goes quiet this long, the loop asks the member serving it whether
-/// its store moved past the watch's next index (see [`check_stream`]). A watch with no events costs nothing.
-const QUIET_AFTER_EVENTS: Duration = Duration::from_millis(300);
-/// How long the check after events may take without a liveness probe configured: a member that does not answer
-/// it in time is left, as a probe that failed would.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// The longest pause between two polls that delivered nothing.
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 
 /// The state of a watch between two events.
 pub(crate) struct WatchLoop {
@@ -43,57 +30,9 @@ pub(crate) struct WatchLoop {
     /// The highest index etcd had when it answered from its history: until the watch waits past it, it catches
     /// up with plain waits rather than streams (see [`WatchLoop::open_stream`]).
     catch_up_to: u64,
-    /// Polls in a row that delivered no event: the backoff grows with them.
-    quiet_polls: u32,
+    /// The pause before the next poll, grown by polls that delivered nothing.
+    backoff: Backoff,
     ended: bool,
-}
-
-/// A stream of events etcd is sending.
-struct OpenStream {
-    body: Body,
-    endpoint: Option<Endpoint>,
-    /// etcd's index when it registered the watch: an event at or below it came from etcd's history, and etcd
-    /// sends nothing after such an event.
-    registered_at: u64,
-    /// A stream of events (`stream=true`), or a plain wait, whose answer ends after its one event.
-    streaming: bool,
-    /// What came and was not taken as lines yet.
-    lines: LineBuffer,
-    /// The `X-Etcd-Cluster-Id` the member sent with the stream, given to each of its events.
-    cluster_id: Option<String>,
-    delivered: bool,
-    /// Whether events came since the last check that etcd still sends this stream everything.
-    unchecked: bool,
-    /// The timer of a quiet stream (the check after events, the liveness probe), made once and set again for
-    /// each wait; boxed because a `Sleep` must stay where it is once polled.
-    timer: Option<Pin<Box<Sleep>>>,
-    /// Which quiet time `timer` runs for in the current wait, if any.
-    timing: Option<QuietWait>,
-    /// What ended a wait of the watcher's (in [`WatchLoop::poll_idle`]), for the next step to act on.
-    woke: Option<Woke>,
-    /// When the member last showed it is alive (data, or a check or probe it answered): the liveness probe is
-    /// due an interval after it, whatever other waits came between, so that a frozen member is left within the
-    /// interval and the probe's timeout.
-    alive_at: Instant,
-}
-
-/// What ended a wait for the stream's next bytes.
-enum Woke {
-    /// Data came (appended to the buffer); `line`: it completed a line, or made the current one too long.
-    Data { line: bool },
-    /// The stream ended (`None`) or broke.
-    Over(Option<BoxError>),
-    /// Nothing came for the wait's time.
-    Quiet(QuietWait),
-}
-
-/// The quiet times of an open stream.
-#[derive(Clone, Copy)]
-enum QuietWait {
-    /// After events: time to check that etcd still sends everything (it drops slow streaming watchers silently).
-    AfterEvents,
-    /// Time for the liveness probe of the serving member.
-    Liveness,
 }
 
 /// What a step of the loop came to.
@@ -133,7 +72,7 @@ impl WatchLoop {
             next_index: Arc::new(AtomicU64::new(next_index)),
             open: None,
             catch_up_to: 0,
-            quiet_polls: 0,
+            backoff: Backoff::default(),
             ended: false,
         }
     }
@@ -214,7 +153,7 @@ impl WatchLoop {
                     }
                     Err(error) => {
                         let error = with_endpoint(error, self.open.take().and_then(|o| o.endpoint).as_ref());
-                        self.quiet_polls += 1;
+                        self.backoff.quiet();
                         return Step::Item(Err(error));
                     }
                 }
@@ -256,7 +195,7 @@ impl WatchLoop {
         self.next_index.store(next, Ordering::Relaxed);
         open.delivered = true;
         open.unchecked = true;
-        self.quiet_polls = 0;
+        self.backoff.reset();
         if index <= open.registered_at {
             // From etcd's history: etcd answers such a watch with this one event and then nothing. A stream stays
             // open: drop it. A plain wait's answer ends: read it to its end, so that its connection is reused.
@@ -278,7 +217,7 @@ impl WatchLoop {
     fn close(&mut self) {
         if let Some(open) = self.open.take() {
             if !open.delivered {
-                self.quiet_polls += 1;
+                self.backoff.quiet();
             }
         }
     }
@@ -291,10 +230,7 @@ impl WatchLoop {
     /// one reuses its connection: a watch that starts behind a burst of writes catches up one round trip per
     /// event, not one new connection per event. Once past that index, it streams again.
     async fn open_stream(&mut self) -> Option<Result<Response, Error>> {
-        if self.quiet_polls > 0 {
-            let exponent = (self.quiet_polls - 1).min(8);
-            tokio::time::sleep((FIRST_BACKOFF * 2u32.pow(exponent)).min(MAX_BACKOFF)).await;
-        }
+        self.backoff.wait().await;
         let next_index = self.next_index();
         let streaming = next_index.is_none_or(|next| next > self.catch_up_to);
         let (base, recursive) = (self.keys.base(), self.options.recursive);
@@ -314,7 +250,7 @@ impl WatchLoop {
             Ok(response) => response,
             Err(error) => {
                 // No member could be reached: say so; polled again, the watch tries again from the same index.
-                self.quiet_polls += 1;
+                self.backoff.quiet();
                 return Some(Err(error));
             }
         };
@@ -325,7 +261,7 @@ impl WatchLoop {
             {
                 Some(index) => index,
                 None => {
-                    self.quiet_polls += 1;
+                    self.backoff.quiet();
                     let kind = InvalidResponseKind::MissingHeader("X-Etcd-Index");
                     let error = InvalidResponse::new(kind, parts.status, b"").into();
                     return Some(Err(with_endpoint(error, endpoint.as_ref())));
@@ -361,14 +297,14 @@ impl WatchLoop {
         }
         if error.code() == Some(ErrorCode::WATCHER_CLEARED) {
             // etcd dropped its watchers while recovering: ask again from the same index.
-            self.quiet_polls += 1;
+            self.backoff.quiet();
             return None;
         }
         // etcd's refusals (401 without recovery included) would be repeated: end after saying it.
         if error.is_etcd() {
             self.ended = true;
         } else {
-            self.quiet_polls += 1;
+            self.backoff.quiet();
         }
         Some(Err(error))
     }
@@ -399,7 +335,7 @@ impl WatchLoop {
                 Ok(empty)
             }
             Err(error) => {
-                self.quiet_polls += 1;
+                self.backoff.quiet();
                 Err(error)
             }
         }
@@ -459,146 +395,5 @@ impl WatchLoop {
                 Read::Unwell(endpoint.clone())
             }
         }
-    }
-}
-
-/// What the member serving a stream says of the watch's next index.
-enum StreamCheck {
-    /// Its store has not reached the next index: no event can have been missed.
-    UpToDate,
-    /// Its store moved past the next index: events of the watched key may be among them, and the stream may
-    /// have been dropped; a new stream from the next index gets them from etcd's history, once each.
-    MayBeBehind,
-    /// It did not answer within the timeout, or failed: the stream's member is unwell.
-    NoAnswer,
-}
-
-/// Asks the member serving a stream (the client's pinned one when the stream's is not known), with a plain wait at the next index, for its store's index
-/// (`X-Etcd-Index`, sent with the headers at once whether the wait answers from history or waits), and compares.
-///
-/// Why not wait for the body: whether it comes from history at once or only after a later event cannot be told
-/// apart by time on a slow link; the index can. A store that moved on for other keys only makes the watch open a
-/// new stream, which costs a request and loses nothing.
-async fn check_stream(
-    client: &etcd_transport::Client,
-    base: &KeyBase,
-    key: &str,
-    recursive: bool,
-    next_index: u64,
-    endpoint: Option<&Endpoint>,
-    timeout: Duration,
-) -> StreamCheck {
-    let wait_index = Some(next_index).filter(|&index| index > 0);
-    let Ok(mut request) = request::wait_once(base, key, recursive, wait_index) else {
-        return StreamCheck::MayBeBehind;
-    };
-    if let Some(endpoint) = endpoint {
-        request.extensions_mut().insert(etcd_transport::rotation::SendTo(endpoint.clone()));
-    }
-    let response = match tokio::time::timeout(timeout, client.send(request)).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(_)) | Err(_) => return StreamCheck::NoAnswer,
-    };
-    if response.status() != StatusCode::OK {
-        // An error (such as the index cleared) is for a new stream to meet and report.
-        return StreamCheck::MayBeBehind;
-    }
-    // Dropping the response closes the wait's connection: nothing else is read.
-    let index = response.headers().get(&X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-    match index {
-        Some(index) if index < next_index => StreamCheck::UpToDate,
-        _ => StreamCheck::MayBeBehind,
-    }
-}
-
-impl OpenStream {
-    /// Waits for the stream's next bytes, up to the quiet time that applies: after events, the check that etcd
-    /// still sends everything; else, with a liveness probe, its interval; else for as long as it takes.
-    fn poll_wait(&mut self, cx: &mut Context<'_>, liveness: Option<Liveness>, max_line: usize) -> Poll<Woke> {
-        loop {
-            if self.timing.is_none() {
-                let wait = match (self.unchecked, liveness) {
-                    (true, _) => Some((QuietWait::AfterEvents, QUIET_AFTER_EVENTS)),
-                    (false, Some(liveness)) if self.endpoint.is_some() => {
-                        Some((QuietWait::Liveness, liveness.interval))
-                    }
-                    (false, _) => None,
-                };
-                // A wait too long to be a deadline (`Duration::MAX` from the caller) is no wait at all. The liveness
-                // probe is due an interval after the member last showed it is alive.
-                let deadline = |(kind, wait): (QuietWait, Duration)| {
-                    let from = match kind {
-                        QuietWait::AfterEvents => Instant::now(),
-                        QuietWait::Liveness => self.alive_at,
-                    };
-                    Some((kind, from.checked_add(wait)?))
-                };
-                if let Some((kind, deadline)) = wait.and_then(deadline) {
-                    match self.timer.as_mut() {
-                        Some(timer) => timer.as_mut().reset(deadline),
-                        None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
-                    }
-                    self.timing = Some(kind);
-                }
-            }
-            // The stream first, as `tokio::time::timeout` would: bytes that came with the timer are not lost.
-            if let Poll::Ready(frame) = Pin::new(&mut self.body.frame()).poll(cx) {
-                // Each frame starts a new wait.
-                self.timing = None;
-                match frame {
-                    Some(Ok(frame)) => match frame.into_data() {
-                        Ok(data) => {
-                            self.alive_at = Instant::now();
-                            self.lines.push(&data);
-                            return Poll::Ready(Woke::Data { line: self.lines.has_line(max_line) });
-                        }
-                        // Trailers: nothing to read; wait again.
-                        Err(_) => continue,
-                    },
-                    Some(Err(error)) => return Poll::Ready(Woke::Over(Some(error))),
-                    None => return Poll::Ready(Woke::Over(None)),
-                }
-            }
-            let Some(kind) = self.timing else { return Poll::Pending };
-            let timer = self.timer.as_mut().expect("a timing wait has its timer");
-            ready!(timer.as_mut().poll(cx));
-            self.timing = None;
-            return Poll::Ready(Woke::Quiet(kind));
-        }
-    }
-}
-
-/// An index at `u64::MAX` leaves no next index to wait from. etcd's indexes count writes and never get there: the
-/// answer is not etcd's, and the watch ends with it rather than wrapping to 0 and replaying history.
-fn no_index_after(kind: InvalidResponseKind, what: &str) -> Error {
-    InvalidResponse::new(kind, StatusCode::OK, b"")
-        .with_source(format!("{what} is {}, which leaves no next index to watch from", u64::MAX))
-        .into()
-}
-
-/// etcd's refusal of a watch, from the body of a non-200 answer: a long poll's body is not read whole by the
-/// transport, so it is bounded here, in size and time (etcd's error bodies are a few hundred bytes, sent with the
-/// headers).
-async fn read_refusal(status: StatusCode, body: Body) -> Error {
-    const LIMIT: usize = 64 * 1024;
-    const TIMEOUT: Duration = Duration::from_secs(5);
-    let read = http_body_util::Limited::new(body, LIMIT).collect();
-    match tokio::time::timeout(TIMEOUT, read).await {
-        Ok(Ok(collected)) => decode::error(status, &collected.to_bytes()),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            InvalidResponse::new(InvalidResponseKind::TooLarge, status, b"").with_source(e).into()
-        }
-        Ok(Err(e)) => InvalidResponse::new(InvalidResponseKind::Body, status, b"").with_source(e).into(),
-        Err(_) => {
-            let source = format!("no whole body within {TIMEOUT:?}");
-            InvalidResponse::new(InvalidResponseKind::BodyTimeout, status, b"").with_source(source).into()
-        }
-    }
-}
-
-fn with_endpoint(error: Error, endpoint: Option<&Endpoint>) -> Error {
-    match endpoint {
-        Some(endpoint) => error.with_endpoint(endpoint.as_str()),
-        None => error,
     }
 }
