@@ -102,8 +102,9 @@ impl Config {
         }
     }
 
-    /// Whether the endpoints are shuffled when the client is built, so that clients spread over the members
-    /// (as the Go client does). On by default; off keeps the order given, the first endpoint pinned first.
+    /// Whether the client pins a random endpoint when it is built, so that clients given the same list spread
+    /// over the members (the Go client shuffles its list for the same reason); the rotation order stays the
+    /// list's. On by default; off pins the first endpoint.
     pub fn shuffle_endpoints(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
         self
