@@ -223,6 +223,7 @@ fn applied_twice(records: &[Record], found: &mut Vec<Violation>) {
 /// Each watcher's events: in strictly increasing index order, each acknowledged write seen once with its key
 /// and value, and the last event of each key matching the final state, up to where the watcher got.
 pub fn watchers(
+    layout: &Layout,
     records: &[Record],
     logs: &[WatchLog],
     state: &FinalState,
@@ -307,7 +308,7 @@ pub fn watchers(
         }
         // A unique value in two events of a shared key: the write was applied twice.
         let mut seen: HashMap<(&str, &str), u64> = HashMap::new();
-        for e in log.events.iter().filter(|e| e.value.starts_with('w') && e.key.contains("/reg/")) {
+        for e in log.events.iter().filter(|e| layout.is_shared(&e.key)) {
             let Some(first) = seen.insert((&e.key, &e.value), e.index) else { continue };
             if !twice.contains(&e.value) {
                 twice.push(e.value.clone());

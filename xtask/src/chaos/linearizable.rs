@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use etcd_keys::ErrorCode;
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
@@ -15,8 +15,11 @@ use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 use super::history::{Op, Outcome, Record};
 use super::register::{EtcdRegister, RegisterOp, RegisterRet};
 
-/// Steps of the search allowed per check before the verdict is "inconclusive".
-pub const SEARCH_BUDGET: u64 = 2_000_000;
+/// How long the search of a key's whole history may take before the verdict is "inconclusive".
+pub const SEARCH_TIME: Duration = Duration::from_secs(20);
+
+/// How long each search of a prefix may take, when looking for the first result that cannot be explained.
+const PROBE_TIME: Duration = Duration::from_secs(3);
 
 /// The checker recurses once per operation; histories of a few hundred operations need more than the 2 MiB
 /// of a default thread (the memory is only reserved, not used, until touched).
@@ -89,7 +92,7 @@ pub fn check(records: &[Record]) -> Verdict {
     let events = events(records);
     let worker =
         thread::Builder::new().name("linearizability".into()).stack_size(CHECKER_STACK).spawn(
-            move || match linearizable(&events, events.len()) {
+            move || match linearizable(&events, events.len(), SEARCH_TIME) {
                 Some(true) => Verdict::Linearizable,
                 Some(false) => Verdict::Violation { culprit: shortest_failing_prefix(&events) },
                 None => Verdict::Inconclusive,
@@ -148,8 +151,8 @@ fn events(records: &[Record]) -> Vec<Event> {
 
 /// Whether the first `n` events can be linearized (operations whose return is not among them are in
 /// flight); `None` when the search ran out of budget without finding an order.
-fn linearizable(events: &[Event], n: usize) -> Option<bool> {
-    let spec = EtcdRegister::with_budget(SEARCH_BUDGET);
+fn linearizable(events: &[Event], n: usize, time: Duration) -> Option<bool> {
+    let spec = EtcdRegister::with_budget(time);
     let mut tester = LinearizabilityTester::new(spec.clone());
     for event in &events[..n] {
         let recorded = match event {
@@ -174,7 +177,7 @@ fn shortest_failing_prefix(events: &[Event]) -> u64 {
     let (mut good, mut bad) = (0, events.len());
     while bad - good > 1 {
         let mid = good + (bad - good) / 2;
-        if linearizable(events, mid) == Some(false) {
+        if linearizable(events, mid, PROBE_TIME) == Some(false) {
             bad = mid;
         } else {
             good = mid;

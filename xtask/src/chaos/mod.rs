@@ -212,7 +212,10 @@ async fn run(cluster: Cluster, options: &Options) -> Result<Finished, String> {
         cluster.binary().version(),
         ROLES.len()
     );
-    let layout = Layout { root: "/chaos".into(), shared_keys: 2, window: Duration::from_secs(5), counters: 2 };
+    // A new shared key every 2 s keeps each history to about 150 operations: stateright's search has no
+    // memoization, and on a history that cannot be linearized it may try every order of the concurrent writes
+    // before the violation, which grows exponentially with the length.
+    let layout = Layout { root: "/chaos".into(), shared_keys: 2, window: Duration::from_secs(2), counters: 2 };
     let setup = client(&endpoints, 0)?;
     let after_index = lay_out(&setup, &layout).await.map_err(|e| format!("cannot lay out the keys: {e}"))?;
 
@@ -349,7 +352,7 @@ impl Finished {
             Some(state) => {
                 violations.extend(check::final_state(&self.records, state, &self.layout));
                 let (found, watch_notes) =
-                    check::watchers(&self.records, &self.watch_logs, state, self.after_index, self.fence);
+                    check::watchers(&self.layout, &self.records, &self.watch_logs, state, self.after_index, self.fence);
                 violations.extend(found);
                 notes.extend(watch_notes);
             }
@@ -361,7 +364,14 @@ impl Finished {
         }
         let mut keys = Vec::new();
         for (key, records) in by_key {
+            let began = Instant::now();
             let verdict = linearizable::check(&records);
+            let unknown = records.iter().filter(|r| matches!(r.outcome, Outcome::Unknown { .. })).count();
+            eprintln!(
+                "xtask chaos: {key}: {} ops ({unknown} unknown): {verdict:?} in {:.1?}",
+                records.len(),
+                began.elapsed()
+            );
             if let Verdict::Violation { culprit } = verdict {
                 violations.push(Violation {
                     kind: LINEARIZABILITY,

@@ -106,11 +106,15 @@ impl Nemesis {
     }
 
     /// The victim: the member a shared-key client is pinned to (40 %), the leader (30 %), any member (30 %).
+    /// The same random numbers are drawn whatever the cluster's state, so that a seed always gives the same
+    /// sequence of choices (which member is the leader, or pinned, still depends on the run).
     fn pick(&mut self) -> (Target, usize) {
         let n = self.cluster.members().len();
         let roll = self.rng.random_range(0..10);
+        let which_client = self.rng.random_range(0..self.pinned.len().max(1));
+        let any = self.rng.random_range(0..n);
         if roll < 4 && !self.pinned.is_empty() {
-            let client = &self.pinned[self.rng.random_range(0..self.pinned.len())];
+            let client = &self.pinned[which_client];
             let pinned = client.endpoints().map(|e| e.pinned().as_str().trim_end_matches('/').to_string());
             let member = pinned.and_then(|url| {
                 self.cluster.members().iter().position(|m| m.client_url().trim_end_matches('/') == url)
@@ -124,7 +128,7 @@ impl Nemesis {
                 return (Target::Leader, leader);
             }
         }
-        (Target::Random, self.rng.random_range(0..n))
+        (Target::Random, any)
     }
 
     /// Waits `range` (a random duration within it); `true` when the run is over.

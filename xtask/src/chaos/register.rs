@@ -4,7 +4,8 @@
 //! operation), so the state is a small `Copy` value and the search clones it cheaply.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use stateright::semantics::SequentialSpec;
 
@@ -43,25 +44,49 @@ pub enum RegisterRet {
 /// An etcd key holding the value of the last write (or nothing), with a budget on the checker's search.
 ///
 /// stateright's tester searches depth first with no bound; a history it cannot linearize may take
-/// exponential time. Each step of the search calls [`SequentialSpec::invoke`] once, so the spec counts steps
-/// and, when the budget is spent, answers [`RegisterRet::OutOfBudget`] without changing state: completed
+/// exponential time. Each step of the search calls [`SequentialSpec::invoke`] once, so the spec watches the
+/// clock and, when the time is up, answers [`RegisterRet::OutOfBudget`] without changing state: completed
 /// operations then fail to match and the search unwinds. An in-flight operation answered that way was simply
 /// not applied, which is always allowed, so any linearization still found is a true one.
 #[derive(Clone, Debug)]
 pub struct EtcdRegister {
     value: Option<u64>,
-    budget: Arc<AtomicU64>,
+    budget: Arc<Budget>,
+}
+
+/// A bound on a search, in time; shared by every clone of the spec.
+#[derive(Debug)]
+struct Budget {
+    steps: AtomicU64,
+    deadline: Instant,
+    spent: AtomicBool,
+}
+
+impl Budget {
+    /// Takes a step; `false` once the time is up. The clock is read every 1,024 steps only.
+    fn step(&self) -> bool {
+        if self.spent.load(Ordering::Relaxed) {
+            return false;
+        }
+        if self.steps.fetch_add(1, Ordering::Relaxed) % 1_024 == 0 && Instant::now() >= self.deadline {
+            self.spent.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
 }
 
 impl EtcdRegister {
-    /// An empty key, with a search budget of `steps` calls to `invoke`, shared by every clone.
-    pub fn with_budget(steps: u64) -> Self {
-        EtcdRegister { value: None, budget: Arc::new(AtomicU64::new(steps)) }
+    /// An empty key, with a search bounded to `time`.
+    pub fn with_budget(time: Duration) -> Self {
+        let budget =
+            Budget { steps: AtomicU64::new(0), deadline: Instant::now() + time, spent: AtomicBool::new(false) };
+        EtcdRegister { value: None, budget: Arc::new(budget) }
     }
 
     /// Whether the budget was spent (the verdict is then inconclusive unless a linearization was found).
     pub fn budget_spent(&self) -> bool {
-        self.budget.load(Ordering::Relaxed) == 0
+        self.budget.spent.load(Ordering::Relaxed)
     }
 }
 
@@ -70,8 +95,7 @@ impl SequentialSpec for EtcdRegister {
     type Ret = RegisterRet;
 
     fn invoke(&mut self, op: &RegisterOp) -> RegisterRet {
-        let spent = self.budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(1)).is_err();
-        if spent {
+        if !self.budget.step() {
             return RegisterRet::OutOfBudget;
         }
         match *op {

@@ -138,8 +138,9 @@ pub async fn run(role: Role, client: usize, keys: KeysApi, cx: Context, seed: u6
     }
 }
 
-/// One operation on a shared key: a set (45 %), a quorum get (40 %), or a compare-and-swap from the last
-/// value this client saw (15 %).
+/// One operation on a shared key: a set (35 %), a quorum get (50 %), or a compare-and-swap from the last
+/// value this client saw (15 %). Reads are the majority since each one pins the value down, which keeps the
+/// checker's search short.
 async fn shared_step(
     client: usize,
     keys: &KeysApi,
@@ -153,7 +154,7 @@ async fn shared_step(
     let roll: u32 = rng.random_range(0..100);
     let known = seen[k].as_ref().filter(|(seen_key, _)| *seen_key == key).map(|(_, v)| v.clone());
     let outcome = match (roll, known) {
-        (0..45, _) | (85.., None) => {
+        (0..35, _) | (85.., None) => {
             let value = value_of(id);
             let op = Op::Write { value: value.clone() };
             let outcome = cx.record(id, client, &key, op, keys.set(&key, &value, None)).await;
@@ -162,7 +163,7 @@ async fn shared_step(
             }
             return;
         }
-        (45..85, _) => {
+        (35..85, _) => {
             let call = keys.get(&key, Some(GetOptions::new().with_quorum()));
             cx.record(id, client, &key, Op::Read, call).await
         }
