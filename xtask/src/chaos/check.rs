@@ -322,3 +322,94 @@ pub fn watchers(
     }
     (found, notes)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::chaos::history::WatchEvent;
+
+    fn layout() -> Layout {
+        Layout { root: "/t".into(), shared_keys: 1, window: std::time::Duration::from_secs(2), counters: 1 }
+    }
+
+    fn rec(id: u64, key: &str, op: Op, outcome: Outcome) -> Record {
+        let now = Instant::now();
+        Record { id, client: 0, key: key.into(), op, invoke: now, complete: now, outcome }
+    }
+
+    fn ok(key: &str, value: &str, index: u64) -> Outcome {
+        Outcome::Ok { index, key: key.into(), value: Some(value.into()), modified_index: index }
+    }
+
+    fn state(keys: &[(&str, &str, u64)]) -> FinalState {
+        FinalState { keys: keys.iter().map(|(k, v, i)| (k.to_string(), (v.to_string(), *i))).collect() }
+    }
+
+    fn kinds(found: &[Violation]) -> Vec<&'static str> {
+        found.iter().map(|v| v.kind).collect()
+    }
+
+    #[test]
+    fn finds_duplicate_and_lost_queue_entries() {
+        let l = layout();
+        let records = [
+            rec(1, "/t/queue", Op::Enqueue { value: "q1".into() }, ok("/t/queue/5", "q1", 5)),
+            rec(2, "/t/queue", Op::Enqueue { value: "q2".into() }, ok("/t/queue/6", "q2", 6)),
+        ];
+        let s = state(&[("/t/counter/c0", COUNTER_START, 1), ("/t/queue/5", "q1", 5), ("/t/queue/7", "q1", 7)]);
+        let found = final_state(&records, &s, &l);
+        assert_eq!(kinds(&found), ["duplicate queue entry", "acknowledged write lost"]);
+    }
+
+    #[test]
+    fn a_create_that_found_its_own_key_is_a_violation() {
+        let l = layout();
+        let exists = Outcome::Failed { code: Some(ErrorCode::NODE_EXIST), reason: "exists".into() };
+        let records = [rec(1, "/t/uniq/a", Op::Create { value: "u1".into() }, exists)];
+        let found = final_state(&records, &state(&[("/t/counter/c0", COUNTER_START, 1), ("/t/uniq/a", "u1", 3)]), &l);
+        assert_eq!(kinds(&found), ["reported not applied, but applied"]);
+    }
+
+    #[test]
+    fn checks_counter_chains() {
+        let l = layout();
+        let key = l.counter(0);
+        let cas = |id, from: &str, to: &str, outcome| {
+            rec(id, &key, Op::Cas { expected: from.into(), prev_index: None, new: to.into() }, outcome)
+        };
+        let good = [cas(1, COUNTER_START, "1:w1", ok(&key, "1:w1", 4)), cas(2, "1:w1", "2:w2", ok(&key, "2:w2", 5))];
+        assert!(final_state(&good, &state(&[(&key, "2:w2", 5)]), &l).is_empty());
+        let fork =
+            [cas(1, COUNTER_START, "1:w1", ok(&key, "1:w1", 4)), cas(2, COUNTER_START, "1:w2", ok(&key, "1:w2", 5))];
+        let found = final_state(&fork, &state(&[(&key, "1:w2", 5)]), &l);
+        assert_eq!(kinds(&found), ["CAS fork", "acknowledged write lost"]);
+    }
+
+    #[test]
+    fn checks_watchers() {
+        let l = layout();
+        let records = [
+            rec(1, "/t/a", Op::Create { value: "u1".into() }, ok("/t/a", "u1", 5)),
+            rec(2, "/t/b", Op::Create { value: "u2".into() }, ok("/t/b", "u2", 6)),
+        ];
+        let s = state(&[("/t/a", "u1", 5), ("/t/b", "u2", 6), ("/t/fence", "end", 7)]);
+        let event = |index, key: &str, value: &str| WatchEvent {
+            index,
+            key: key.into(),
+            action: "create".into(),
+            value: value.into(),
+        };
+        let complete = WatchLog {
+            events: vec![event(5, "/t/a", "u1"), event(6, "/t/b", "u2"), event(7, "/t/fence", "end")],
+            ..WatchLog::default()
+        };
+        let (found, notes) = watchers(&l, &records, &[complete], &s, 4, Some(7));
+        assert!(found.is_empty() && notes.is_empty(), "{found:?} {notes:?}");
+        let missed =
+            WatchLog { events: vec![event(5, "/t/a", "u1"), event(7, "/t/fence", "end")], ..WatchLog::default() };
+        let (found, _) = watchers(&l, &records, &[missed], &s, 4, Some(7));
+        assert_eq!(kinds(&found), ["watch missed an event", "watch disagrees with the final state"]);
+    }
+}

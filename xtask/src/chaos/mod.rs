@@ -137,6 +137,7 @@ pub fn cmd_chaos(args: &[String]) -> Result<ExitCode, String> {
         records: &outcome.records,
         clients: &clients,
         faults: &outcome.faults,
+        watchers: &outcome.watch_logs,
         keys: &keys,
         violations: &violations,
         notes: &notes,

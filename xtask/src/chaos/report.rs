@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use super::check::Violation;
-use super::history::{Fault, Outcome, Record};
+use super::history::{Fault, Outcome, Record, WatchLog};
 use super::linearizable::{KeyVerdict, Verdict};
 
 /// Everything the report is made of.
@@ -21,6 +21,8 @@ pub struct Run<'a> {
     pub clients: &'a [usize],
     /// Every fault.
     pub faults: &'a [Fault],
+    /// What each watcher saw.
+    pub watchers: &'a [WatchLog],
     /// Each shared key with its number of operations and verdict.
     pub keys: &'a [KeyVerdict],
     /// Every violation found.
@@ -40,6 +42,7 @@ impl Run<'_> {
         self.operations(&mut out);
         self.faults(&mut out);
         self.stalls(&mut out);
+        self.watchers(&mut out);
         self.linearizability(&mut out);
         self.violations(&mut out);
         if !self.notes.is_empty() {
@@ -137,6 +140,21 @@ impl Run<'_> {
             ms(at(0.99)),
             ms(stalls.last().copied())
         );
+    }
+
+    fn watchers(&self, out: &mut String) {
+        let _ = writeln!(out, "\nwatchers: {}", self.watchers.len());
+        for (w, log) in self.watchers.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  watcher {w}: {} events up to index {}, {} errors{}{}",
+                log.events.len(),
+                log.events.last().map_or(0, |e| e.index),
+                log.errors.len(),
+                log.errors.last().map(|(_, e)| format!(" (last: {})", shorten(e))).unwrap_or_default(),
+                if log.ended { ", ended" } else { "" }
+            );
+        }
     }
 
     fn linearizability(&self, out: &mut String) {
