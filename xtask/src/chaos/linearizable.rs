@@ -87,17 +87,18 @@ impl Event {
 }
 
 /// Checks the operations on one key (every record must be about that key), searching in a thread of its own
-/// with a large stack.
-pub fn check(records: &[Record]) -> Verdict {
+/// with a large stack, and giving up (inconclusive) at `deadline`.
+pub fn check(records: &[Record], deadline: Instant) -> Verdict {
     let events = events(records);
-    let worker =
-        thread::Builder::new().name("linearizability".into()).stack_size(CHECKER_STACK).spawn(
-            move || match linearizable(&events, events.len(), SEARCH_TIME) {
-                Some(true) => Verdict::Linearizable,
-                Some(false) => Verdict::Violation { culprit: shortest_failing_prefix(&events) },
-                None => Verdict::Inconclusive,
-            },
-        );
+    let search = move || {
+        let time = SEARCH_TIME.min(deadline.saturating_duration_since(Instant::now()));
+        match linearizable(&events, events.len(), time) {
+            Some(true) => Verdict::Linearizable,
+            Some(false) => Verdict::Violation { culprit: shortest_failing_prefix(&events, deadline) },
+            None => Verdict::Inconclusive,
+        }
+    };
+    let worker = thread::Builder::new().name("linearizability".into()).stack_size(CHECKER_STACK).spawn(search);
     match worker.map(|w| w.join()) {
         Ok(Ok(verdict)) => verdict,
         _ => Verdict::Inconclusive,
@@ -173,11 +174,12 @@ fn linearizable(events: &[Event], n: usize, time: Duration) -> Option<bool> {
 /// The id of the operation whose return ends the shortest prefix that cannot be linearized (a prefix that
 /// fails stays failing as it grows, so a binary search finds it). Prefixes whose search is inconclusive count
 /// as linearizable, which may only make the prefix found longer.
-fn shortest_failing_prefix(events: &[Event]) -> u64 {
+fn shortest_failing_prefix(events: &[Event], deadline: Instant) -> u64 {
     let (mut good, mut bad) = (0, events.len());
     while bad - good > 1 {
         let mid = good + (bad - good) / 2;
-        if linearizable(events, mid, PROBE_TIME) == Some(false) {
+        let time = PROBE_TIME.min(deadline.saturating_duration_since(Instant::now()));
+        if linearizable(events, mid, time) == Some(false) {
             bad = mid;
         } else {
             good = mid;
@@ -216,6 +218,10 @@ mod tests {
         Outcome::Ok { index, key: "/k".into(), value: value.map(String::from), modified_index: index }
     }
 
+    fn check_now(records: &[Record]) -> Verdict {
+        check(records, Instant::now() + SEARCH_TIME)
+    }
+
     fn write(id: u64) -> Op {
         Op::Write { value: value_of(id) }
     }
@@ -232,7 +238,7 @@ mod tests {
             rec(t0, newer, 1, write(newer), (1_200, 1_210), ok(10, Some(&value_of(newer)))),
             rec(t0, 3, 2, Op::Read, (3_000, 3_010), ok(11, Some(&value_of(older)))),
         ];
-        assert_eq!(check(&history), Verdict::Violation { culprit: 3 });
+        assert_eq!(check_now(&history), Verdict::Violation { culprit: 3 });
     }
 
     /// The same operations, with the read returning "newer", or with "older" of unknown outcome (it may
@@ -246,7 +252,7 @@ mod tests {
             rec(t0, newer, 1, write(newer), (1_200, 1_210), ok(10, Some(&value_of(newer)))),
             rec(t0, 3, 2, Op::Read, (3_000, 3_010), ok(10, Some(&value_of(newer)))),
         ];
-        assert_eq!(check(&history), Verdict::Linearizable);
+        assert_eq!(check_now(&history), Verdict::Linearizable);
 
         let unknown = Outcome::Unknown { reason: "header timeout".into() };
         let history = [
@@ -255,7 +261,7 @@ mod tests {
             rec(t0, newer, 1, write(newer), (1_200, 1_210), ok(10, Some(&value_of(newer)))),
             rec(t0, 3, 2, Op::Read, (3_000, 3_010), ok(11, Some(&value_of(older)))),
         ];
-        assert_eq!(check(&history), Verdict::Linearizable);
+        assert_eq!(check_now(&history), Verdict::Linearizable);
     }
 
     /// Compare-and-swap: a failed compare changes nothing, and one reported failed but applied is caught.
@@ -270,13 +276,13 @@ mod tests {
             rec(t0, 3, 0, cas(1), (40, 50), test_failed()),
             rec(t0, 4, 1, Op::Read, (60, 70), ok(6, Some(&value_of(2)))),
         ];
-        assert_eq!(check(&good), Verdict::Linearizable);
+        assert_eq!(check_now(&good), Verdict::Linearizable);
         // A compare that failed on a value that was certainly there.
         let bad = [
             rec(t0, 1, 0, write(1), (0, 10), ok(5, Some(&value_of(1)))),
             rec(t0, 2, 1, cas(1), (20, 30), test_failed()),
         ];
-        assert_eq!(check(&bad), Verdict::Violation { culprit: 2 });
+        assert_eq!(check_now(&bad), Verdict::Violation { culprit: 2 });
         // A compare that may have failed (a concurrent write came first), but whose value is read later.
         let bad = [
             rec(t0, 1, 0, write(1), (0, 10), ok(5, Some(&value_of(1)))),
@@ -284,7 +290,7 @@ mod tests {
             rec(t0, 2, 1, cas(1), (20, 30), test_failed()),
             rec(t0, 4, 1, Op::Read, (60, 70), ok(6, Some(&value_of(2)))),
         ];
-        assert_eq!(check(&bad), Verdict::Violation { culprit: 4 });
+        assert_eq!(check_now(&bad), Verdict::Violation { culprit: 4 });
     }
 
     #[test]

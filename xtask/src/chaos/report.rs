@@ -51,13 +51,19 @@ impl Run<'_> {
                 let _ = writeln!(out, "  - {n}");
             }
         }
+        let inconclusive = self.keys.iter().filter(|k| k.verdict == Verdict::Inconclusive).count();
         let _ = writeln!(
             out,
-            "\nverdict: {}",
+            "\nverdict: {}{}",
             if self.violations.is_empty() {
                 "no violation".to_string()
             } else {
                 format!("{} VIOLATIONS", self.violations.len())
+            },
+            if inconclusive > 0 {
+                format!(" ({inconclusive} key histories not decided: the checker's time ran out)")
+            } else {
+                String::new()
             }
         );
         out
@@ -191,6 +197,20 @@ impl Run<'_> {
         let by_id: HashMap<u64, &Record> = self.records.iter().map(|r| (r.id, r)).collect();
         for (i, v) in self.violations.iter().take(SHOWN).enumerate() {
             let _ = writeln!(out, "\n  [{}] {}: {}", i + 1, v.kind, v.detail);
+            let ops: Vec<&Record> = v.ops.iter().filter_map(|id| by_id.get(id).copied()).collect();
+            // The faults while any of these operations ran: usually the freeze of the member a write was sent to.
+            let during = |f: &&Fault| ops.iter().any(|r| f.start <= r.complete && f.end >= r.invoke);
+            for f in self.faults.iter().filter(during) {
+                let _ = writeln!(
+                    out,
+                    "      fault {:?} m{} ({:?}) {:.3}s..{:.3}s",
+                    f.kind,
+                    f.member,
+                    f.target,
+                    secs(f.start.saturating_duration_since(self.start)),
+                    secs(f.end.saturating_duration_since(self.start))
+                );
+            }
             for id in &v.ops {
                 if let Some(r) = by_id.get(id) {
                     let _ = writeln!(
