@@ -242,3 +242,49 @@ pub struct WatchLog {
     /// Whether the watch ended (`None` from the stream).
     pub ended: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use etcd_keys::{AttemptFailure, ClusterError, EndpointError, EtcdError, OutcomeUnknown};
+
+    use super::*;
+
+    fn set() -> Op {
+        Op::Write { value: "w1".into() }
+    }
+
+    fn etcd(code: ErrorCode) -> Result<Response, Error> {
+        Err(EtcdError::new(code, "no", None, 7).into())
+    }
+
+    fn at(failure: AttemptFailure) -> EndpointError {
+        EndpointError::new("http://127.0.0.1:1", failure)
+    }
+
+    #[test]
+    fn only_what_provably_did_nothing_is_a_failure() {
+        assert!(Outcome::of(&set(), &etcd(ErrorCode::TEST_FAILED)).is_code(ErrorCode::TEST_FAILED));
+        assert!(Outcome::of(&set(), &etcd(ErrorCode::NODE_EXIST)).is_code(ErrorCode::NODE_EXIST));
+        // A proposal that timed out inside etcd may still commit.
+        assert_eq!(Outcome::of(&set(), &etcd(ErrorCode::RAFT_INTERNAL)).label(), "unknown");
+        assert_eq!(Outcome::of(&set(), &etcd(ErrorCode::LEADER_ELECT)).label(), "unknown");
+        let refused = ClusterError::new(vec![at(AttemptFailure::Connect("refused".into()))]);
+        assert_eq!(Outcome::of(&set(), &Err(refused.into())).label(), "failed");
+        let timed_out = ClusterError::new(vec![
+            at(AttemptFailure::Connect("refused".into())),
+            at(AttemptFailure::HeaderTimeout(Duration::from_secs(1))),
+        ]);
+        assert_eq!(Outcome::of(&set(), &Err(timed_out.into())).label(), "unknown");
+        let unknown = OutcomeUnknown::new(at(AttemptFailure::HeaderTimeout(Duration::from_secs(1))));
+        assert_eq!(Outcome::of(&set(), &Err(unknown.into())).label(), "unknown");
+    }
+
+    #[test]
+    fn a_read_of_a_missing_key_is_a_read_of_nothing() {
+        let outcome = Outcome::of(&Op::Read, &etcd(ErrorCode::KEY_NOT_FOUND));
+        assert!(matches!(outcome, Outcome::Ok { value: None, index: 7, .. }), "{outcome:?}");
+        assert!(Outcome::of(&set(), &etcd(ErrorCode::KEY_NOT_FOUND)).is_code(ErrorCode::KEY_NOT_FOUND));
+    }
+}

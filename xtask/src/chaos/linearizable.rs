@@ -293,6 +293,17 @@ mod tests {
         assert_eq!(check_now(&bad), Verdict::Violation { culprit: 4 });
     }
 
+    /// A search whose time is up decides nothing, rather than passing.
+    #[test]
+    fn a_spent_budget_is_inconclusive() {
+        let t0 = Instant::now();
+        let history = [rec(t0, 1, 0, write(1), (0, 10), ok(5, Some(&value_of(1))))];
+        let events = events(&history);
+        assert_eq!(linearizable(&events, events.len(), Duration::ZERO), None);
+        assert_eq!(check(&history, t0), Verdict::Inconclusive);
+        assert_eq!(linearizable(&events, events.len(), SEARCH_TIME), Some(true));
+    }
+
     #[test]
     fn values_name_their_writers() {
         assert_eq!(writer_of(&value_of(42)), 42);
