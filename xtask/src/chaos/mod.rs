@@ -32,7 +32,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use self::check::{FinalState, Violation};
-use self::history::{History, Op, Outcome, Record, WatchLog};
+use self::history::{FaultKind, History, Op, Outcome, Record, WatchLog};
 use self::linearizable::{KeyVerdict, Verdict};
 use self::workload::{COUNTER_START, Context, Layout, Role};
 use crate::provision::{self, APT_ETCD_PATH, Flavor};
@@ -73,12 +73,19 @@ pub struct Options {
     pub version: Option<Flavor>,
     /// The seed of the nemesis and of the workload's choices.
     pub seed: u64,
+    /// The faults the nemesis injects (`--faults kill,freeze`, the default; `none` for a baseline run).
+    pub faults: Vec<FaultKind>,
 }
 
 impl Options {
     /// Parses `[--duration S] [--etcd-version 3.4|3.5] [--seed N]` (also `--name=value`).
     pub fn parse(args: &[String]) -> Result<Options, String> {
-        let mut options = Options { duration: Duration::from_secs(DEFAULT_DURATION), version: None, seed: 0 };
+        let mut options = Options {
+            duration: Duration::from_secs(DEFAULT_DURATION),
+            version: None,
+            seed: 0,
+            faults: vec![FaultKind::Kill, FaultKind::Freeze],
+        };
         let mut seed = None;
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
@@ -102,6 +109,7 @@ impl Options {
                     let v = value()?;
                     seed = Some(v.parse::<u64>().map_err(|_| format!("--seed takes a number, not `{v}`"))?);
                 }
+                "--faults" => options.faults = parse_faults(&value()?)?,
                 other => return Err(format!("unexpected argument `{other}` (see `cargo xtask --help`)")),
             }
         }
@@ -111,6 +119,25 @@ impl Options {
         });
         Ok(options)
     }
+}
+
+/// The value of `--faults`: `none`, or a comma-separated list of `kill` and `freeze`.
+fn parse_faults(text: &str) -> Result<Vec<FaultKind>, String> {
+    if text == "none" {
+        return Ok(Vec::new());
+    }
+    let mut kinds = Vec::new();
+    for word in text.split(',') {
+        let kind = match word.trim() {
+            "kill" => FaultKind::Kill,
+            "freeze" => FaultKind::Freeze,
+            other => return Err(format!("--faults takes kill, freeze (comma-separated) or none, not `{other}`")),
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok(kinds)
 }
 
 /// `cargo xtask chaos ...`: runs, prints the report, and exits non-zero on any violation.
@@ -241,11 +268,12 @@ fn client(endpoints: &[String], n: usize) -> Result<KeysApi, String> {
 async fn run(cluster: Cluster, options: &Options) -> Result<Finished, String> {
     let endpoints = cluster.endpoints();
     let header = format!(
-        "seed {}, {} s, etcd {}, 3 members, {} workload clients, {WATCHERS} watchers",
+        "seed {}, {} s, etcd {}, 3 members, {} workload clients, {WATCHERS} watchers, faults {:?}",
         options.seed,
         options.duration.as_secs(),
         cluster.binary().version(),
-        ROLES.len()
+        ROLES.len(),
+        options.faults
     );
     // A new shared key every 2 s keeps each history to about 150 operations: stateright's search has no
     // memoization, and on a history that cannot be linearized it may try every order of the concurrent writes
@@ -288,7 +316,8 @@ async fn run(cluster: Cluster, options: &Options) -> Result<Finished, String> {
     // From here on the cluster belongs to the nemesis thread, which is joined on every path below.
     let (stop_nemesis, stopped) = mpsc::channel();
     let seed = options.seed;
-    let nemesis = thread::spawn(move || nemesis::Nemesis::new(cluster, seed, pinned, stopped).run());
+    let kinds = options.faults.clone();
+    let nemesis = thread::spawn(move || nemesis::Nemesis::new(cluster, seed, kinds, pinned, stopped).run());
     let mut notes = Vec::new();
     tokio::select! {
         () = tokio::time::sleep(options.duration) => {}
@@ -491,7 +520,14 @@ mod tests {
     #[test]
     fn parses_options() {
         let o = Options::parse(&s(&["--duration", "30", "--etcd-version=3.4", "--seed", "7"])).unwrap();
-        assert_eq!(o, Options { duration: Duration::from_secs(30), version: Some(Flavor::Apt34), seed: 7 });
+        let all = vec![FaultKind::Kill, FaultKind::Freeze];
+        assert_eq!(
+            o,
+            Options { duration: Duration::from_secs(30), version: Some(Flavor::Apt34), seed: 7, faults: all }
+        );
+        assert_eq!(Options::parse(&s(&["--faults", "none"])).unwrap().faults, []);
+        assert_eq!(Options::parse(&s(&["--faults=freeze"])).unwrap().faults, [FaultKind::Freeze]);
+        assert!(Options::parse(&s(&["--faults", "flood"])).is_err());
         let o = Options::parse(&s(&[])).unwrap();
         assert_eq!(o.duration, Duration::from_secs(DEFAULT_DURATION));
         assert!(Options::parse(&s(&["--duration", "0"])).is_err());

@@ -41,22 +41,31 @@ pub struct Nemesis {
     pinned: Vec<Client>,
     /// Closed (or sent to) when the run is over.
     stop: Receiver<()>,
+    /// The kinds of fault it may inject; none makes a run without faults, a baseline.
+    kinds: Vec<FaultKind>,
     log: Log,
 }
 
 impl Nemesis {
     /// A nemesis for `cluster`, seeded with `seed`.
-    pub fn new(cluster: Cluster, seed: u64, pinned: Vec<Client>, stop: Receiver<()>) -> Self {
-        Nemesis { cluster, rng: StdRng::seed_from_u64(seed), pinned, stop, log: Log::default() }
+    pub fn new(cluster: Cluster, seed: u64, kinds: Vec<FaultKind>, pinned: Vec<Client>, stop: Receiver<()>) -> Self {
+        Nemesis { cluster, rng: StdRng::seed_from_u64(seed), pinned, stop, kinds, log: Log::default() }
     }
 
     /// Injects faults until told to stop, heals every member, and gives the cluster back with the log.
     pub fn run(mut self) -> (Cluster, Log) {
         while !self.pause(QUIET) {
+            // Freezes are the likelier, since they are what leaves a request's outcome unknown.
+            let freeze = self.rng.random_bool(0.6);
+            let kind = match self.kinds.as_slice() {
+                [] => continue,
+                [only] => *only,
+                _ if freeze => FaultKind::Freeze,
+                _ => FaultKind::Kill,
+            };
             if let Err(e) = self.cluster.wait_leader(SETTLE) {
                 self.log.notes.push(format!("no leader before a fault: {e}"));
             }
-            let kind = if self.rng.random_bool(0.6) { FaultKind::Freeze } else { FaultKind::Kill };
             let (target, member) = self.pick();
             let hold = match kind {
                 FaultKind::Freeze => FREEZE,
