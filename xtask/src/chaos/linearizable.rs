@@ -105,6 +105,27 @@ pub fn check(records: &[Record], deadline: Instant) -> Verdict {
     }
 }
 
+/// The operations to show for a linearizability violation: the writer of the value the culprit read, the
+/// last few writes acknowledged before it was invoked, those of unknown outcome before it, and itself.
+pub fn involved(records: &[Record], culprit: u64) -> Vec<u64> {
+    let Some(c) = records.iter().find(|r| r.id == culprit) else { return vec![culprit] };
+    let mut before: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.op.is_write() && r.invoke < c.complete && r.id != culprit)
+        .filter(|r| !matches!(r.outcome, Outcome::Failed { .. }))
+        .collect();
+    before.sort_by_key(|r| r.complete);
+    let mut ids: Vec<u64> = before.iter().rev().take(4).rev().map(|r| r.id).collect();
+    if let Outcome::Ok { value: Some(v), .. } = &c.outcome {
+        let writer = writer_of(v);
+        if !ids.contains(&writer) && records.iter().any(|r| r.id == writer) {
+            ids.insert(0, writer);
+        }
+    }
+    ids.push(culprit);
+    ids
+}
+
 /// The events of the tester for these records: operations that provably did nothing are left out, and so
 /// are reads that returned nothing (they constrain nothing).
 fn events(records: &[Record]) -> Vec<Event> {

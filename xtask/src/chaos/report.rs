@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::fs;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::check::Violation;
@@ -226,6 +228,31 @@ impl Run<'_> {
             let _ = writeln!(out, "\n  ... and {} more", self.violations.len() - SHOWN);
         }
     }
+}
+
+/// Writes the report and every operation and fault, one per line in time order, into
+/// `target/chaos/seed-N/`, for reading a violation in its context.
+pub fn save(run: &Run<'_>, report: &str, seed: u64) -> Result<PathBuf, String> {
+    let dir = crate::target_dir()?.join("chaos").join(format!("seed-{seed}"));
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let at = |i: Instant| i.saturating_duration_since(run.start).as_secs_f64();
+    let mut lines: Vec<(f64, String)> = run
+        .records
+        .iter()
+        .map(|r| (at(r.invoke), format!("{:>9.3}s..{:>9.3}s {r}", at(r.invoke), at(r.complete))))
+        .collect();
+    for f in run.faults {
+        let what = format!("{:?} m{} ({:?})", f.kind, f.member, f.target);
+        lines.push((at(f.start), format!("{:>9.3}s FAULT {what} begins", at(f.start))));
+        lines.push((at(f.end), format!("{:>9.3}s FAULT {what} healed", at(f.end))));
+    }
+    lines.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let history: String = lines.into_iter().map(|(_, l)| l + "\n").collect();
+    for (name, text) in [("report.txt", report), ("history.txt", history.as_str())] {
+        let path = dir.join(name);
+        fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(dir)
 }
 
 fn secs(d: Duration) -> f64 {
