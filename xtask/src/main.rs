@@ -49,13 +49,13 @@ Commands:
                                   freezes members (at random, the leader, the clients' pinned ones);
                                   then heal, and check: no acknowledged write lost, no duplicate queue
                                   entry, nothing reported failed that was applied, CAS chains without
-                                  forks or gaps, watchers complete and in order, and each shared key's
-                                  history linearizable (stateright). Prints a report; exits 1 on any
-                                  violation. Options: --duration S (default 60; CI: 30 to 60, long
-                                  mode: 600 or more), --etcd-version 3.4|3.5, --seed N (printed, to
-                                  repeat a run), --faults kill,freeze (the default) | kill | freeze |
-                                  none (a baseline without faults). Report and full history are also
-                                  saved in target/chaos/seed-N/.
+                                  forks or gaps, watchers complete and in order, no write applied
+                                  twice, and each shared key's history linearizable (stateright).
+                                  Prints a report; exits 1 on any violation. Options: --duration S
+                                  (default 60; CI: 30 to 60; long mode: 600 or more), --etcd-version
+                                  3.4|3.5, --seed N (printed, to repeat a run), --faults kill,freeze
+                                  (the default) | kill | freeze | none (a baseline without faults).
+                                  Report and full history are also saved in target/chaos/seed-N/.
   help, --help, -h                This text.
 
 Finding etcd: $ETCD_BIN, else `etcd` on PATH, else target/etcd/<version>/etcd.

@@ -106,7 +106,8 @@ pub fn check(records: &[Record], deadline: Instant) -> Verdict {
 }
 
 /// The operations to show for a linearizability violation: the writer of the value the culprit read, the
-/// last few writes acknowledged before it was invoked, those of unknown outcome before it, and itself.
+/// four writes (acknowledged or of unknown outcome) that completed last before the culprit did, and the
+/// culprit itself, last.
 pub fn involved(records: &[Record], culprit: u64) -> Vec<u64> {
     let Some(c) = records.iter().find(|r| r.id == culprit) else { return vec![culprit] };
     let mut before: Vec<&Record> = records
