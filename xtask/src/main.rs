@@ -1,6 +1,7 @@
 //! Project automation, run as `cargo xtask <command>` (see `cargo xtask --help`).
 
 mod bench;
+mod chaos;
 mod provision;
 mod state;
 
@@ -42,6 +43,19 @@ Commands:
                                   into BENCHMARKS.md), --quick (one short round), --rounds N,
                                   --only get,set,..., --variants (diagnostic client variants),
                                   --runtime multi|current, --micro (then run the criterion benches).
+  chaos [options]                 Start a 3-member cluster, run concurrent workloads through the client
+                                  (shared-key sets, gets and compare-and-swaps; CAS counters; a queue;
+                                  unique creates; recursive watchers) while a seeded nemesis kills and
+                                  freezes members (at random, the leader, the clients' pinned ones);
+                                  then heal, and check: no acknowledged write lost, no duplicate queue
+                                  entry, nothing reported failed that was applied, CAS chains without
+                                  forks or gaps, watchers complete and in order, no write applied
+                                  twice, and each shared key's history linearizable (stateright).
+                                  Prints a report; exits 1 on any violation. Options: --duration S
+                                  (default 60; CI: 30 to 60; long mode: 600 or more), --etcd-version
+                                  3.4|3.5, --seed N (printed, to repeat a run), --faults kill,freeze
+                                  (the default) | kill | freeze | none (a baseline without faults).
+                                  Report and full history are also saved in target/chaos/seed-N/.
   help, --help, -h                This text.
 
 Finding etcd: $ETCD_BIN, else `etcd` on PATH, else target/etcd/<version>/etcd.
@@ -73,6 +87,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         Some("quickstart") => cmd_quickstart(rest),
         Some("etcd") => cmd_etcd(rest),
         Some("bench") => bench::cmd_bench(rest),
+        Some("chaos") => chaos::cmd_chaos(rest),
         Some(other) => Err(format!("unknown command `{other}`; see `cargo xtask --help`")),
     }
 }
@@ -365,7 +380,7 @@ mod tests {
 
     #[test]
     fn help_lists_every_command() {
-        for c in ["test", "quickstart", "etcd start", "etcd stop", "etcd provision", "bench"] {
+        for c in ["test", "quickstart", "etcd start", "etcd stop", "etcd provision", "bench", "chaos"] {
             assert!(HELP.contains(c), "{c}");
         }
     }
