@@ -23,7 +23,9 @@ Commands:
   test [ARGS...]                  Ensure an etcd binary (provisioning one if none is found), then run
                                   `cargo test --workspace ARGS...` against it (ETCD_BIN is set for the
                                   tests). With ETCD_REQUIRED=1, a missing etcd is an error instead of
-                                  a warning (tests that need etcd would otherwise skip).
+                                  a warning (tests that need etcd would otherwise skip). When the whole
+                                  workspace is tested and passes, a short chaos run follows on the same
+                                  etcd (`chaos --duration $CHAOS_DURATION`, 60 s unless set; 0 skips it).
   quickstart                      Start a single etcd member, run the `quickstart` example of the
                                   `examples` package against it (ETCD_ENDPOINTS), stop it; exits
                                   with the example's exit code.
@@ -220,7 +222,19 @@ fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
         cmd.env(etcd_testkit::ETCD_BIN_ENV, b.path());
     }
     let status = cmd.status().map_err(|e| format!("cannot run cargo test: {e}"))?;
-    Ok(exit_code(status))
+    if !status.success() || selects_packages(args) || binary.is_none() {
+        return Ok(exit_code(status));
+    }
+    // The suite passed: the failover's promise under faults, checked on the same etcd (chaos uses ETCD_BIN).
+    let duration = env::var("CHAOS_DURATION").unwrap_or_else(|_| "60".to_owned());
+    if duration.trim() == "0" {
+        eprintln!("xtask: CHAOS_DURATION=0: the chaos run is skipped");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(b) = &binary {
+        eprintln!("xtask: a {duration} s chaos run against etcd {} ({})", b.version(), b.path().display());
+    }
+    chaos::cmd_chaos(&["--duration".to_owned(), duration])
 }
 
 /// Whether the cargo arguments (before any `--`) already choose packages.
