@@ -359,3 +359,42 @@ async fn a_watch_survives_its_member_killed() {
 async fn a_watch_survives_its_member_frozen() {
     watch_through(Failure::Stop).await;
 }
+
+/// A quiet watch (no event since it opened) whose member freezes: the liveness probe is due an interval after
+/// the member last showed it is alive, so the watch moves to another member and delivers a write made through it
+/// within the probe's interval and timeout (and a margin for the new stream), as the README promises.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_watch_leaves_a_frozen_member_within_the_probe_interval_and_timeout() {
+    let _serial = one_at_a_time().await;
+    let Some(mut cluster) = cluster_or_skip(3) else { return };
+    let leader = cluster.wait_leader(Duration::from_secs(10)).unwrap();
+    let followers: Vec<usize> = (0..3).filter(|&i| i != leader).collect();
+    let (serving, other) = (followers[0], followers[1]);
+    let url = |i: usize| cluster.member(i).client_url();
+    let watch_keys = keys_over(vec![url(serving), url(other), url(leader)]);
+    let writer = keys_over(vec![url(other), url(leader)]);
+    let start = writer.set("/quiet/seed", "", None).await.unwrap().index;
+    let (interval, timeout) = (Duration::from_secs(1), Duration::from_millis(500));
+    let options = WatcherOptions::new().with_recursive().with_after_index(start).with_liveness_probe(interval, timeout);
+    let mut watcher = watch_keys.watcher("/quiet", Some(options));
+    // The stream is open once etcd registered it: a first event proves it, then the watch stays quiet.
+    let first = writer.set("/quiet/a", "1", None).await.unwrap().index;
+    assert_eq!(next_event(&mut watcher, Duration::from_secs(10)).await.index, first);
+    let quiet_since = Instant::now();
+    // Past the check after events (300 ms), so that only the liveness probe can find the freeze.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    cluster.stop(serving).unwrap();
+    let frozen_at = Instant::now();
+    let written = writer.set("/quiet/b", "2", None).await.unwrap().index;
+    let event = next_event(&mut watcher, Duration::from_secs(15)).await;
+    let stall = frozen_at.elapsed();
+    eprintln!("quiet watch, member frozen {:?} after its last data: event after {stall:?}", frozen_at - quiet_since);
+    assert_eq!(event.index, written);
+    // Counted from the last data, not from the freeze nor from the check after events: the documented bound, and
+    // a margin for the new stream on a live member.
+    let bound = interval + timeout + Duration::from_millis(400);
+    let since_data = quiet_since.elapsed();
+    assert!(since_data < bound, "event {since_data:?} after the last data, over {bound:?}");
+    cluster.cont(serving).unwrap();
+}
