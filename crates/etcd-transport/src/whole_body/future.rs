@@ -64,7 +64,9 @@ where
             }
         };
         let result = ready!(reading.poll_body(cx, *this.limit, *this.idle));
-        let reading = this.reading.take().expect("a body is read once");
+        let Some(reading) = this.reading.take() else {
+            return Poll::Ready(Err("a whole-body future polled after it completed".into()));
+        };
         Poll::Ready(match result {
             Ok(()) => Ok(Response::from_parts(reading.parts, Body::whole(join(reading.first, reading.rest)))),
             Err((kind, source)) => {
