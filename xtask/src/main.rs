@@ -199,6 +199,14 @@ fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
     if !selects_packages(args) {
         cmd.arg("--workspace");
     }
+    // Opt-in features have tests too (etcd-members' `srv`): a run of the suite builds them all.
+    if !args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a.starts_with("--features") || a == "-F" || a == "--all-features")
+    {
+        cmd.arg("--all-features");
+    }
     cmd.args(args);
     if let Some(b) = &binary {
         eprintln!("xtask: running the test suite against etcd {} ({})", b.version(), b.path().display());

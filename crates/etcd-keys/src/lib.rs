@@ -41,8 +41,3 @@ pub use etcd_transport::TlsConfig;
 pub use etcd_transport::{Client, Config};
 pub use options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
 pub use watch::{Watcher, WatcherOptions};
-
-/// The README's examples compile, so that the README stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-mod readme {}
