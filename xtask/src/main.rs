@@ -1,6 +1,7 @@
 //! Project automation, run as `cargo xtask <command>` (see `cargo xtask --help`).
 
 mod bench;
+mod package;
 mod provision;
 mod state;
 
@@ -19,9 +20,10 @@ const HELP: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  test [ARGS...]                  Ensure an etcd binary (provisioning one if none is found), then run
-                                  `cargo test --workspace ARGS...` against it (ETCD_BIN is set for the
-                                  tests). With ETCD_REQUIRED=1, a missing etcd is an error instead of
+  test [ARGS...]                  Check that each publishable crate packages (`cargo package`), ensure
+                                  an etcd binary (provisioning one if none is found), then run
+                                  `cargo test --workspace --all-features ARGS...` against it (ETCD_BIN
+                                  is set for the tests). With ETCD_REQUIRED=1, a missing etcd is an error instead of
                                   a warning (tests that need etcd would otherwise skip).
   quickstart                      Start a single etcd member, run the `quickstart` example of the
                                   `examples` package against it (ETCD_ENDPOINTS), stop it; exits
@@ -194,6 +196,11 @@ fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
             None
         }
     };
+    let root = env::current_dir()
+        .ok()
+        .and_then(|d| etcd_testkit::workspace_root(&d))
+        .ok_or("cannot find the workspace's root (run through `cargo xtask`)")?;
+    package::check(&root)?;
     let mut cmd = cargo();
     cmd.arg("test");
     if !selects_packages(args) {
