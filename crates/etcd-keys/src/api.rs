@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use etcd_core::{Error, InvalidResponse, InvalidResponseKind, Response, decode};
-use etcd_transport::{Client, Endpoint};
+use etcd_transport::{Client, Endpoint, PerCallTimeout};
 
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
 use crate::request;
@@ -11,6 +11,15 @@ use crate::watch::{ProbeCache, WatchLoop, Watcher, WatcherOptions};
 ///
 /// Cheap to clone. Every call returns a typed [`Response`] or an [`Error`]; calls with options take
 /// `Option<XxxOptions>`, `None` meaning the defaults.
+///
+/// # Cancel safety
+///
+/// Every call is a future that does nothing until polled and may be dropped at any point: dropping it (a
+/// `tokio::select!` branch that lost, an outer timeout) drops the request in flight and closes its connection.
+/// A read dropped so is harmless. A write dropped after it was sent may still be applied by etcd, as after an
+/// [`Error::is_outcome_unknown`]; read the key to know. Dropping a [`Watcher`] ends its watch and closes its
+/// connection. For a deadline that ends in this crate's [`Error::DeadlineExceeded`] rather than a runtime's
+/// timeout error, use [`with_timeout`](KeysApi::with_timeout).
 ///
 /// # Examples
 /// ```no_run
@@ -33,6 +42,8 @@ pub struct KeysApi {
     prefix: Arc<str>,
     /// Shared by the watchers of this API and its clones.
     probes: Arc<ProbeCache>,
+    /// The budget of each call made through this handle (see `with_timeout`).
+    pub(crate) timeout: PerCallTimeout,
 }
 
 impl KeysApi {
@@ -44,7 +55,7 @@ impl KeysApi {
     /// The keys API with every key under `prefix` (the Go client's `NewKeysAPIWithPrefix`): `get("a")` reads
     /// `<prefix>/a`. The keys in responses are etcd's full keys, prefix included.
     pub fn with_prefix(client: Client, prefix: impl Into<String>) -> Self {
-        KeysApi { client, prefix: prefix.into().into(), probes: Arc::default() }
+        KeysApi { client, prefix: prefix.into().into(), probes: Arc::default(), timeout: PerCallTimeout::default() }
     }
 
     pub(crate) fn probes(&self) -> &ProbeCache {
@@ -156,7 +167,12 @@ impl KeysApi {
         Ok((read, watcher))
     }
 
-    async fn call(&self, request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
+    async fn call(&self, mut request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
+        self.timeout.apply(&mut request);
+        self.timeout.run(self.send(request)).await
+    }
+
+    async fn send(&self, request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
         let (parts, body) = self.client.send(request).await?.into_parts();
         let endpoint = parts.extensions.get::<Endpoint>();
         let with_endpoint = |error: Error| match endpoint {

@@ -29,6 +29,7 @@ mod api;
 mod key;
 mod options;
 mod request;
+mod timeout;
 pub mod watch;
 
 pub use api::KeysApi;

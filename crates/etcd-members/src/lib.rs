@@ -50,6 +50,7 @@ mod srv;
 mod stats;
 mod status;
 mod sync;
+mod timeout;
 mod version;
 
 pub use auto_sync::{AutoSync, AutoSyncHandle, AutoSyncReport, DEFAULT_AUTO_SYNC_INTERVAL};

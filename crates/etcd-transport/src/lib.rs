@@ -27,6 +27,7 @@ mod endpoint;
 pub mod failover;
 pub mod header_timeout;
 mod idempotency;
+mod per_call;
 pub mod redirect;
 mod request_body;
 pub mod retry;
@@ -43,6 +44,7 @@ pub use endpoint::Endpoint;
 pub use etcd_core::{BoxError, Error};
 pub use failover::EndpointSet;
 pub use idempotency::Idempotency;
+pub use per_call::PerCallTimeout;
 pub use request_body::RequestBody;
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;

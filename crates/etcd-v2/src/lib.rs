@@ -88,19 +88,30 @@
 //! - [`Config::header_timeout_per_request`]: one attempt on one member (5 s by default), so that a frozen member
 //!   does not eat the whole call;
 //! - [`Config::call_timeout`]: the whole call, every attempt and the answer's last byte; when it passes the
-//!   call ends in [`Error::DeadlineExceeded`].
+//!   call ends in [`Error::DeadlineExceeded`]. [`KeysApi::with_timeout`] (and the members, status and auth
+//!   APIs' own) gives the calls of one handle a budget of their own, as the Go client's per-call context does.
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use etcd_v2::Client;
+//! use etcd_v2::{Client, KeysApi};
 //!
-//! # fn run() -> Result<(), etcd_v2::Error> {
+//! # async fn run() -> Result<(), etcd_v2::Error> {
 //! let client = Client::builder(["http://10.0.0.1:2379", "http://10.0.0.2:2379", "http://10.0.0.3:2379"])
 //!     .header_timeout_per_request(Duration::from_millis(500))
 //!     .call_timeout(Duration::from_secs(3))
 //!     .build()?;
+//! let keys = KeysApi::new(client);
+//! match keys.with_timeout(Duration::from_millis(200)).get("/config/mode", None).await {
+//!     Err(e) if e.is_deadline_exceeded() => println!("no answer within 200 ms"),
+//!     other => println!("{:?}", other?.node.value),
+//! }
 //! # Ok(()) }
 //! ```
+//!
+//! Calls are futures that may be dropped at any point (a `select!` branch that lost): the request in flight is
+//! dropped and its connection closed. A write dropped after it was sent may still be applied, as after
+//! [`Error::OutcomeUnknown`]; a dropped [`Watcher`] closes its connection. See
+//! [`KeysApi`'s notes](KeysApi#cancel-safety).
 //!
 //! ## TLS and credentials
 //!
