@@ -25,7 +25,7 @@ pub use action::Action;
 pub use error::{
     AttemptFailure, AuthError, AuthErrorKind, BoxError, ClusterError, DeadlineExceeded, EndpointError, Error,
     ErrorCode, EtcdError, InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind, MemberError,
-    MemberErrorKind, OutcomeUnknown,
+    MemberErrorKind, OutcomeUnknown, Report,
 };
 pub use member::{Member, MemberId, ParseMemberIdError};
 pub use node::Node;

@@ -35,7 +35,7 @@ pub mod watch;
 pub use api::KeysApi;
 pub use etcd_core::{
     Action, AttemptFailure, ClusterError, EndpointError, Error, ErrorCode, EtcdError, InvalidRequest,
-    InvalidRequestKind, InvalidResponse, InvalidResponseKind, Node, OutcomeUnknown, Response,
+    InvalidRequestKind, InvalidResponse, InvalidResponseKind, Node, OutcomeUnknown, Report, Response,
 };
 #[cfg(feature = "tls")]
 pub use etcd_transport::TlsConfig;

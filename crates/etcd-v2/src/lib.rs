@@ -58,6 +58,8 @@
 //!
 //! Every call returns the one [`Error`]: match on its variants, or ask it questions. etcd's refusals carry
 //! etcd's code ([`Error::code`]); failures to reach the cluster list each member with its own cause.
+//! `Display` says an error's own facts and `source()` its cause, down to the `io::Error` or the TLS error, so
+//! that anyhow or eyre print each cause once; [`Error::report`] prints them all on one line.
 //!
 //! ```no_run
 //! use etcd_v2::{Error, KeysApi};
@@ -67,10 +69,10 @@
 //!     Ok(_) => println!("locked"),
 //!     Err(e) if e.is_node_exist() => println!("someone else holds it"),
 //!     // A write whose answer never came: it may have been applied, and it was not sent again.
-//!     Err(e) if e.is_outcome_unknown() => println!("read /lock to know: {e}"),
+//!     Err(e) if e.is_outcome_unknown() => println!("read /lock to know: {}", e.report()),
 //!     Err(Error::Cluster(cluster)) => {
 //!         for failure in cluster.errors() {
-//!             println!("{failure}");
+//!             println!("{}", etcd_v2::Report::new(failure)); // the endpoint, what failed, and why
 //!         }
 //!     }
 //!     Err(e) => return Err(e),
@@ -186,7 +188,7 @@ pub use etcd_keys::TlsConfig;
 pub use etcd_keys::{
     Action, AttemptFailure, Client, ClusterError, Config, CreateInOrderOptions, DeleteOptions, EndpointError, Error,
     ErrorCode, EtcdError, GetOptions, InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind,
-    KeysApi, Node, OutcomeUnknown, PrevExist, Response, SetOptions, Watcher, WatcherOptions,
+    KeysApi, Node, OutcomeUnknown, PrevExist, Report, Response, SetOptions, Watcher, WatcherOptions,
 };
 
 /// The keys API: [`KeysApi`] and its options, and [`watch`](keys::watch) (everything here is at the crate's
