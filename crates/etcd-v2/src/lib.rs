@@ -36,6 +36,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`Config::from_env`] reads the endpoints, TLS files and credentials from `ETCD_ENDPOINTS`, `ETCD_CA_FILE`, ...
+//! (etcdctl's `ETCDCTL_*` names as fallbacks), so that a program is pointed at a cluster as `etcdctl` is:
+//! `let client = etcd_v2::Config::from_env()?.build()?;`.
+//!
 //! ## Watching
 //!
 //! A [`Watcher`] is a `Stream` of events, each delivered once and in index order across reconnects and member
