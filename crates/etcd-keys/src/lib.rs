@@ -26,6 +26,7 @@
 //! it to another key.
 
 mod api;
+mod json;
 mod key;
 mod options;
 mod request;
@@ -35,7 +36,7 @@ pub mod watch;
 pub use api::KeysApi;
 pub use etcd_core::{
     Action, AttemptFailure, ClusterError, EndpointError, Error, ErrorCode, EtcdError, InvalidRequest,
-    InvalidRequestKind, InvalidResponse, InvalidResponseKind, Node, OutcomeUnknown, Report, Response,
+    InvalidRequestKind, InvalidResponse, InvalidResponseKind, InvalidValue, Node, OutcomeUnknown, Report, Response,
 };
 #[cfg(feature = "tls")]
 pub use etcd_transport::TlsConfig;

@@ -36,6 +36,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`KeysApi::get_json`] and [`KeysApi::set_json`] read and write values as JSON (serde), a value that is not the
+//! JSON asked for being an [`Error::InvalidValue`].
+//!
 //! [`Config::from_env`] reads the endpoints, TLS files and credentials from `ETCD_ENDPOINTS`, `ETCD_CA_FILE`, ...
 //! (etcdctl's `ETCDCTL_*` names as fallbacks), so that a program is pointed at a cluster as `etcdctl` is:
 //! `let client = etcd_v2::Config::from_env()?.build()?;`.
@@ -192,7 +195,7 @@ pub use etcd_keys::TlsConfig;
 pub use etcd_keys::{
     Action, AttemptFailure, Client, ClusterError, Config, CreateInOrderOptions, DeleteOptions, EndpointError, Error,
     ErrorCode, EtcdError, GetOptions, InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind,
-    KeysApi, Node, OutcomeUnknown, PrevExist, Report, Response, SetOptions, Watcher, WatcherOptions,
+    InvalidValue, KeysApi, Node, OutcomeUnknown, PrevExist, Report, Response, SetOptions, Watcher, WatcherOptions,
 };
 
 /// The keys API: [`KeysApi`] and its options, and [`watch`](keys::watch) (everything here is at the crate's

@@ -5,6 +5,7 @@ mod cluster;
 mod etcd;
 mod invalid;
 mod member;
+mod value;
 
 use std::fmt;
 use std::time::Duration;
@@ -15,6 +16,7 @@ pub(crate) use etcd::EtcdErrorBody;
 pub use etcd::{ErrorCode, EtcdError};
 pub use invalid::{InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind};
 pub use member::{MemberError, MemberErrorKind};
+pub use value::InvalidValue;
 
 /// An error followed by its causes on its last line, `error: cause: root`, as `anyhow` prints with `{:#}`: for
 /// logs and messages that print errors with `Display` alone.
@@ -106,6 +108,10 @@ pub enum Error {
     /// client no URL to use.
     #[error(transparent)]
     Member(#[from] MemberError),
+    /// A key's value is not the JSON the caller asked for (`KeysApi::get_json`), or a value cannot be written
+    /// as JSON (`KeysApi::set_json`).
+    #[error(transparent)]
+    InvalidValue(#[from] InvalidValue),
     /// A layer the user added around the call failed (a rate limiter, a load shedder, ...).
     #[error("a layer around the call failed")]
     Middleware(#[source] BoxError),
@@ -246,6 +252,11 @@ impl Error {
     /// Whether the request was refused before sending.
     pub fn is_invalid_request(&self) -> bool {
         matches!(self, Error::InvalidRequest(_))
+    }
+
+    /// Whether a key's value is not the JSON asked for (or a value cannot be written as JSON).
+    pub fn is_invalid_value(&self) -> bool {
+        matches!(self, Error::InvalidValue(_))
     }
 
     /// Whether the caller's deadline passed.
