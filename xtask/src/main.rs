@@ -25,9 +25,10 @@ Commands:
                                   `cargo test --workspace --all-features ARGS...` against it (ETCD_BIN
                                   is set for the tests). With ETCD_REQUIRED=1, a missing etcd is an error instead of
                                   a warning (tests that need etcd would otherwise skip).
-  quickstart                      Start a single etcd member, run the `quickstart` example of the
-                                  `examples` package against it (ETCD_ENDPOINTS), stop it; exits
-                                  with the example's exit code.
+  quickstart                      Build the `quickstart` example of the `examples` package, start a
+                                  single etcd member, run the example against it (ETCD_ENDPOINTS),
+                                  stop it; exits with the example's exit code. etcd is stopped and
+                                  its data removed also when xtask is interrupted or killed.
   etcd start [--members N]        Start an N-member cluster (default 1) that keeps running after
                                   this command returns; prints ETCD_ENDPOINTS=... on stdout (so
                                   `export $(cargo xtask etcd start)` sets it). State is kept in
@@ -233,7 +234,18 @@ fn selects_packages(args: &[String]) -> bool {
 }
 
 fn cmd_quickstart(args: &[String]) -> Result<ExitCode, String> {
+    // A first run compiles for a minute or two: say what is happening, and let cargo show its progress.
+    eprintln!("xtask: building the quickstart example (cargo build -p examples --example quickstart)");
+    let built = cargo()
+        .args(["build", "-p", "examples", "--example", "quickstart"])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !built.success() {
+        return Ok(exit_code(built));
+    }
     let binary = ensure_etcd()?;
+    eprintln!("xtask: starting etcd {} ({}) on a free port", binary.version(), binary.path().display());
+    // If this process is killed, the cluster's watchdog kills etcd and removes its data (see etcd-testkit).
     let cluster =
         Cluster::builder().members(1).binary(binary).start().map_err(|e| format!("cannot start etcd: {e}"))?;
     let endpoints = cluster.endpoints().join(",");

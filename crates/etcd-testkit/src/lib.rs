@@ -59,6 +59,7 @@ mod pki;
 mod process;
 mod skip;
 mod tls;
+mod watchdog;
 
 pub use binary::{ETCD_BIN_ENV, EtcdBinary, find_etcd, target_dir, try_find_etcd, workspace_root};
 pub use cluster::{
