@@ -172,7 +172,22 @@ fn ensure_etcd() -> Result<EtcdBinary, String> {
 }
 
 fn cargo() -> Command {
-    Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // What `cargo run` set for xtask itself is not the inner cargo's: ring's build script reruns when
+    // CARGO_MANIFEST_DIR changes, so an inherited one rebuilt ring and the TLS stack on every run.
+    for (key, _) in env::vars_os() {
+        if key.to_str().is_some_and(is_set_by_cargo_run) {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// Whether `name` is a variable `cargo run` sets for the program it runs (not one of the user's settings).
+fn is_set_by_cargo_run(name: &str) -> bool {
+    matches!(name, "CARGO_MANIFEST_DIR" | "CARGO_MANIFEST_PATH" | "CARGO_CRATE_NAME" | "CARGO_BIN_NAME")
+        || name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_PRIMARY_PACKAGE")
 }
 
 /// The exit code to pass on for a child's status (128+N for a signal N).
@@ -381,6 +396,16 @@ mod tests {
         assert!(selects_packages(&s(&["-petcd-keys"])));
         assert!(selects_packages(&s(&["--package=etcd-keys"])));
         assert!(selects_packages(&s(&["--workspace"])));
+    }
+
+    #[test]
+    fn inner_cargo_runs_without_what_cargo_run_set_for_xtask() {
+        for name in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_PKG_VERSION_MAJOR", "CARGO_PRIMARY_PACKAGE"] {
+            assert!(is_set_by_cargo_run(name), "{name}");
+        }
+        for name in ["CARGO_HOME", "CARGO_TARGET_DIR", "CARGO_BUILD_JOBS", "CARGO", "ETCD_BIN"] {
+            assert!(!is_set_by_cargo_run(name), "{name}");
+        }
     }
 
     #[test]
