@@ -188,6 +188,8 @@
 //! - `tls` (default): `https://` endpoints through rustls with the `ring` provider, and [`TlsConfig`].
 //! - `srv`: `members::discover_srv` and `members::SrvDiscovery`, the client endpoints named by a domain's
 //!   DNS SRV records, through hickory-resolver (which more than doubles the dependency tree).
+//! - `blocking`: [`blocking::Client`](crate::blocking), the keys API for programs without an async runtime,
+//!   over a single-threaded runtime of its own.
 
 pub use etcd_core::{AuthError, AuthErrorKind, DeadlineExceeded, MemberError, MemberErrorKind};
 #[cfg(feature = "tls")]
@@ -221,6 +223,9 @@ pub mod auth {
 pub mod transport {
     pub use etcd_transport::*;
 }
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
 
 /// The README's examples compile, so that the README stays true.
 #[cfg(doctest)]
