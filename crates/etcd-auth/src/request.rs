@@ -55,11 +55,11 @@ pub(crate) fn list(kind: Kind) -> Request<Bytes> {
 }
 
 pub(crate) fn get(kind: Kind, name: &str) -> Result<Request<Bytes>, InvalidRequest> {
-    Ok(build(Method::GET, path(kind, name)?, None, Idempotency::Read))
+    try_build(Method::GET, path(kind, name)?, None, Idempotency::Read)
 }
 
 pub(crate) fn remove(kind: Kind, name: &str) -> Result<Request<Bytes>, InvalidRequest> {
-    Ok(build(Method::DELETE, path(kind, name)?, None, Idempotency::NonIdempotentWrite))
+    try_build(Method::DELETE, path(kind, name)?, None, Idempotency::NonIdempotentWrite)
 }
 
 /// Creates a user, or sets the password of an existing one: etcd's v2 API has one call for both.
@@ -69,7 +69,7 @@ pub(crate) fn put_password(user: &str, password: &str) -> Result<Request<Bytes>,
     }
     let body = json!({ "user": user, "password": password });
     // Setting the same password twice leaves the same user.
-    Ok(build(Method::PUT, path(Kind::User, user)?, Some(body), Idempotency::IdempotentWrite))
+    try_build(Method::PUT, path(Kind::User, user)?, Some(body), Idempotency::IdempotentWrite)
 }
 
 /// Grants (`grant` true) or revokes roles of a user.
@@ -82,12 +82,12 @@ pub(crate) fn user_roles(user: &str, roles: &[&str], grant: bool) -> Result<Requ
         check_name(Kind::Role, role)?;
     }
     let body = json!({ "user": user, (if grant { "grant" } else { "revoke" }): roles });
-    Ok(build(Method::PUT, path(Kind::User, user)?, Some(body), Idempotency::NonIdempotentWrite))
+    try_build(Method::PUT, path(Kind::User, user)?, Some(body), Idempotency::NonIdempotentWrite)
 }
 
 pub(crate) fn add_role(role: &str) -> Result<Request<Bytes>, InvalidRequest> {
     let body = json!({ "role": role });
-    Ok(build(Method::PUT, path(Kind::Role, role)?, Some(body), Idempotency::NonIdempotentWrite))
+    try_build(Method::PUT, path(Kind::Role, role)?, Some(body), Idempotency::NonIdempotentWrite)
 }
 
 /// Grants (`grant` true) or revokes a permission on a key pattern.
@@ -106,7 +106,7 @@ pub(crate) fn role_permission(
     let patterns = |on: bool| if on { vec![pattern] } else { vec![] };
     let kv = json!({ "kv": { "read": patterns(permission.reads()), "write": patterns(permission.writes()) } });
     let body = json!({ "role": role, (if grant { "grant" } else { "revoke" }): kv });
-    Ok(build(Method::PUT, path(Kind::Role, role)?, Some(body), Idempotency::NonIdempotentWrite))
+    try_build(Method::PUT, path(Kind::Role, role)?, Some(body), Idempotency::NonIdempotentWrite)
 }
 
 /// `/v2/auth/users/<name>`, the name percent-encoded.
@@ -130,6 +130,24 @@ fn check_name(kind: Kind, name: &str) -> Result<(), InvalidRequest> {
 }
 
 fn build(method: Method, uri: String, body: Option<Value>, idempotency: Idempotency) -> Request<Bytes> {
+    try_build(method, uri, body, idempotency).expect("a constant path is a valid URI")
+}
+
+/// The request, or a refusal when its path is not a URI: a name percent-encoded past the 65,534 bytes a URI
+/// holds (only a name can make it that long).
+fn try_build(
+    method: Method,
+    uri: String,
+    body: Option<Value>,
+    idempotency: Idempotency,
+) -> Result<Request<Bytes>, InvalidRequest> {
+    let len = uri.len();
+    let uri = http::Uri::try_from(uri).map_err(|e| {
+        InvalidRequest::new(
+            InvalidRequestKind::Options,
+            format!("the name makes a path of {len} bytes once percent-encoded, which is not a URI ({e})"),
+        )
+    })?;
     let mut request = Request::builder().method(method).uri(uri);
     let body = match body {
         Some(json) => {
@@ -138,9 +156,10 @@ fn build(method: Method, uri: String, body: Option<Value>, idempotency: Idempote
         }
         None => Bytes::new(),
     };
-    let mut request = request.body(body).expect("a percent-encoded path is always a valid URI");
+    let mut request =
+        request.body(body).map_err(|e| InvalidRequest::new(InvalidRequestKind::Options, e.to_string()))?;
     request.extensions_mut().insert(idempotency);
-    request
+    Ok(request)
 }
 
 #[cfg(test)]
@@ -162,6 +181,17 @@ mod tests {
             assert!(err.reason().starts_with("the role name"), "{err}");
         }
         assert!(user_roles("bob", &["a/b"], true).is_err());
+    }
+
+    #[test]
+    fn names_too_long_for_a_uri_are_refused_not_a_panic() {
+        let long = "é".repeat(12_000); // 24,000 bytes, 72,000 once percent-encoded
+        assert_eq!(get(Kind::User, &long).unwrap_err().kind(), InvalidRequestKind::Options);
+        assert!(remove(Kind::Role, &long).is_err());
+        assert!(put_password(&long, "pw").is_err());
+        assert!(add_role(&long).is_err());
+        assert!(role_permission(&long, "/k", Permission::Read, true).is_err());
+        assert!(user_roles(&long, &["r"], true).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// One key or directory of etcd's v2 tree, as etcd reports it.
 ///
@@ -20,8 +20,9 @@ pub struct Node {
     /// The value of a key; empty for a directory.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub value: String,
-    /// The children of a directory that was listed; empty otherwise.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The children of a directory that was listed; empty otherwise (also when etcd wrote `"nodes": null`, as
+    /// the Go client reads it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "null_is_empty")]
     pub nodes: Vec<Node>,
     /// The etcd index at which this node was created.
     #[serde(default)]
@@ -75,9 +76,21 @@ impl Node {
     }
 }
 
+/// `null` as an empty list, as Go decodes a nil slice.
+fn null_is_empty<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Node>, D::Error> {
+    Ok(Option::<Vec<Node>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn null_nodes_are_no_children() {
+        let dir: Node = serde_json::from_str(r#"{"key":"/d","dir":true,"nodes":null}"#).unwrap();
+        assert!(dir.is_dir() && dir.nodes.is_empty());
+        assert!(serde_json::from_str::<Node>(r#"{"key":"/d","nodes":5}"#).is_err());
+    }
 
     #[test]
     fn decodes_a_key_with_ttl_and_a_directory() {

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use etcd_core::{Error, InvalidResponse, InvalidResponseKind, Response, decode};
 use etcd_transport::{Client, Endpoint, PerCallTimeout};
 
+use crate::key::{KEYS_ROOT, KeyBase};
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
 use crate::request;
 use crate::watch::{ProbeCache, WatchLoop, Watcher, WatcherOptions};
@@ -39,7 +40,7 @@ use crate::watch::{ProbeCache, WatchLoop, Watcher, WatcherOptions};
 #[derive(Clone, Debug)]
 pub struct KeysApi {
     client: Client,
-    prefix: Arc<str>,
+    base: KeyBase,
     /// Shared by the watchers of this API and its clones.
     probes: Arc<ProbeCache>,
     /// The budget of each call made through this handle (see `with_timeout`).
@@ -52,10 +53,25 @@ impl KeysApi {
         KeysApi::with_prefix(client, "")
     }
 
-    /// The keys API with every key under `prefix` (the Go client's `NewKeysAPIWithPrefix`): `get("a")` reads
-    /// `<prefix>/a`. The keys in responses are etcd's full keys, prefix included.
+    /// The keys API with every key under `prefix`, inside etcd's keys API: `get("a")` reads the key
+    /// `<prefix>/a`, at `/v2/keys/<prefix>/a`. The keys in responses are etcd's full keys, prefix included.
+    ///
+    /// This is not the Go client's `NewKeysAPIWithPrefix`, whose prefix replaces `/v2/keys`: that is
+    /// [`KeysApi::with_keys_path`].
     pub fn with_prefix(client: Client, prefix: impl Into<String>) -> Self {
-        KeysApi { client, prefix: prefix.into().into(), probes: Arc::default(), timeout: PerCallTimeout::default() }
+        KeysApi::at(client, KeyBase { root: KEYS_ROOT, prefix: prefix.into().into() })
+    }
+
+    /// The keys API at `path` instead of `/v2/keys` (the Go client's `NewKeysAPIWithPrefix`, whose prefix
+    /// replaces the keys path): `get("a")` requests `<path>/a` on the endpoint. For a proxy or gateway that
+    /// serves etcd's keys API at another path; `with_keys_path(client, "/v2/keys/app")` is
+    /// `with_prefix(client, "/app")`. The path is encoded like a key, and a `.` or `..` segment is refused.
+    pub fn with_keys_path(client: Client, path: impl Into<String>) -> Self {
+        KeysApi::at(client, KeyBase { root: "", prefix: path.into().into() })
+    }
+
+    fn at(client: Client, base: KeyBase) -> Self {
+        KeysApi { client, base, probes: Arc::default(), timeout: PerCallTimeout::default() }
     }
 
     pub(crate) fn probes(&self) -> &ProbeCache {
@@ -67,9 +83,14 @@ impl KeysApi {
         &self.client
     }
 
-    /// The prefix put before every key; empty by default.
+    /// The prefix put before every key (under `/v2/keys`, or the whole path with
+    /// [`with_keys_path`](KeysApi::with_keys_path)); empty by default.
     pub fn prefix(&self) -> &str {
-        &self.prefix
+        &self.base.prefix
+    }
+
+    pub(crate) fn base(&self) -> &KeyBase {
+        &self.base
     }
 
     /// Reads a key, or a directory's children (the whole tree with
@@ -78,7 +99,7 @@ impl KeysApi {
     /// # Errors
     /// [`Error::is_key_not_found`] when there is no such key; the transport's errors otherwise.
     pub async fn get(&self, key: &str, options: Option<GetOptions>) -> Result<Response, Error> {
-        let request = request::get(&self.prefix, key, &options.unwrap_or_default())?;
+        let request = request::get(&self.base, key, &options.unwrap_or_default())?;
         self.call(request).await
     }
 
@@ -90,7 +111,7 @@ impl KeysApi {
     /// [`Error::is_key_not_found`] when a `prev_exist` condition failed, [`Error::InvalidRequest`] for options
     /// that contradict each other; the transport's errors otherwise.
     pub async fn set(&self, key: &str, value: &str, options: Option<SetOptions>) -> Result<Response, Error> {
-        let request = request::set(&self.prefix, key, value, &options.unwrap_or_default())?;
+        let request = request::set(&self.base, key, value, &options.unwrap_or_default())?;
         self.call(request).await
     }
 
@@ -115,7 +136,7 @@ impl KeysApi {
         value: &str,
         options: Option<CreateInOrderOptions>,
     ) -> Result<Response, Error> {
-        let request = request::create_in_order(&self.prefix, dir, value, &options.unwrap_or_default())?;
+        let request = request::create_in_order(&self.base, dir, value, &options.unwrap_or_default())?;
         self.call(request).await
     }
 
@@ -133,7 +154,7 @@ impl KeysApi {
     /// # Errors
     /// [`Error::is_key_not_found`], [`Error::is_test_failed`], [`Error::is_dir_not_empty`], ...
     pub async fn delete(&self, key: &str, options: Option<DeleteOptions>) -> Result<Response, Error> {
-        let request = request::delete(&self.prefix, key, &options.unwrap_or_default())?;
+        let request = request::delete(&self.base, key, &options.unwrap_or_default())?;
         self.call(request).await
     }
 

@@ -5,6 +5,8 @@
 //! text reach etcd unchanged. A `.` or `..` segment is refused: the server's HTTP router would resolve it and
 //! answer for another key (the Go client even sends `../../etc` outside `/v2/keys`).
 
+use std::sync::Arc;
+
 use etcd_core::{InvalidRequest, InvalidRequestKind};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
@@ -12,11 +14,20 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The keys API's root.
-const KEYS_ROOT: &str = "/v2/keys";
+pub(crate) const KEYS_ROOT: &str = "/v2/keys";
 
-/// Appends the encoded path of `prefix` + `/` + `key` under `/v2/keys` to `out`.
-pub(crate) fn push_key_path(out: &mut String, prefix: &str, key: &str) -> Result<(), InvalidRequest> {
-    out.push_str(KEYS_ROOT);
+/// Where a [`KeysApi`](crate::KeysApi)'s keys live: a root (`/v2/keys`, or nothing when the user's prefix
+/// replaces it, as in the Go client) and a prefix, encoded segment by segment like a key.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyBase {
+    pub(crate) root: &'static str,
+    pub(crate) prefix: Arc<str>,
+}
+
+/// Appends the encoded path of `prefix` + `/` + `key` under the root to `out`.
+pub(crate) fn push_key_path(out: &mut String, base: &KeyBase, key: &str) -> Result<(), InvalidRequest> {
+    let prefix = &*base.prefix;
+    out.push_str(base.root);
     let start = out.len();
     push_segments(out, prefix).and_then(|()| push_segments(out, key)).map_err(|segment| {
         InvalidRequest::new(
@@ -67,7 +78,20 @@ mod tests {
 
     fn path(prefix: &str, key: &str) -> Result<String, InvalidRequest> {
         let mut out = String::new();
-        push_key_path(&mut out, prefix, key).map(|()| out)
+        push_key_path(&mut out, &KeyBase { root: KEYS_ROOT, prefix: prefix.into() }, key).map(|()| out)
+    }
+
+    #[test]
+    fn a_replacing_prefix_is_the_whole_path() {
+        let base = |prefix: &str| KeyBase { root: "", prefix: prefix.into() };
+        let path = |prefix: &str, key: &str| {
+            let mut out = String::new();
+            push_key_path(&mut out, &base(prefix), key).map(|()| out)
+        };
+        assert_eq!(path("/custom/keys", "a b").unwrap(), "/custom/keys/a%20b");
+        assert_eq!(path("", "a").unwrap(), "/a");
+        assert_eq!(path("", "").unwrap(), "/");
+        assert!(path("/x/..", "a").is_err());
     }
 
     #[test]

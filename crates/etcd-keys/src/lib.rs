@@ -41,5 +41,5 @@ pub use etcd_core::{
 #[cfg(feature = "tls")]
 pub use etcd_transport::TlsConfig;
 pub use etcd_transport::{Client, Config};
-pub use options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
+pub use options::{CreateInOrderOptions, DeleteOptions, GetOptions, MAX_TTL, PrevExist, SetOptions};
 pub use watch::{Watcher, WatcherOptions};

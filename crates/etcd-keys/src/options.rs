@@ -96,7 +96,7 @@ impl SetOptions {
     }
 
     /// Expire the node after `ttl`. etcd counts whole seconds: a TTL with a fraction is rounded up (so 500 ms
-    /// lives 1 s, never 0 s), and a zero TTL is refused.
+    /// lives 1 s, never 0 s); a zero TTL, and one above [`MAX_TTL`] (which etcd would wrap), are refused.
     pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self
@@ -230,7 +230,7 @@ impl CreateInOrderOptions {
         CreateInOrderOptions::default()
     }
 
-    /// Expire the entry after `ttl`, rounded up to whole seconds; zero is refused.
+    /// Expire the entry after `ttl`, rounded up to whole seconds; zero and more than [`MAX_TTL`] are refused.
     pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = Some(ttl);
         self
@@ -244,13 +244,31 @@ impl CreateInOrderOptions {
     }
 }
 
+/// The longest TTL a write may set: 100 years (of 365.25 days), 3,155,760,000 s.
+///
+/// etcd's v2 handler reads `ttl` as a `uint64` of seconds, then computes
+/// `time.Now().Add(time.Duration(ttl) * time.Second).UnixNano()`: a `time.Duration` is an `int64` of nanoseconds,
+/// which wraps above 9,223,372,036 s (292 years), and the expiration in Unix nanoseconds wraps after the year
+/// 2262. Against etcd 3.4.23 in 2026, `ttl=7000000000` still expires in 2248, `ttl=7500000000` is stored
+/// without any TTL, and `ttl=18446744073709551615` wraps to -1 s: the node expires at once, silently. A century
+/// stays clear of both limits until the year 2162; a node that should outlive it should have no TTL at all.
+pub const MAX_TTL: Duration = Duration::from_secs(3_155_760_000);
+
 /// etcd's TTL in whole seconds, rounded up; a zero TTL is refused rather than sent as `ttl=0`, which expires the
-/// node at once.
+/// node at once, and one above [`MAX_TTL`] rather than wrapped by etcd.
 pub(crate) fn ttl_seconds(ttl: Duration) -> Result<u64, InvalidRequest> {
     if ttl.is_zero() {
         return Err(options_error(
             "a TTL of zero would expire the node at once; leave the TTL out for a node that never expires",
         ));
+    }
+    // Compared before rounding up, so that `Duration::MAX` cannot overflow the addition.
+    if ttl > MAX_TTL {
+        return Err(options_error(&format!(
+            "a TTL of {} s is longer than etcd can store ({} s, 100 years); leave the TTL out for a node that never expires",
+            ttl.as_secs(),
+            MAX_TTL.as_secs()
+        )));
     }
     Ok(ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0))
 }
@@ -282,6 +300,18 @@ mod tests {
         assert_eq!(ttl_seconds(Duration::from_secs(5)).unwrap(), 5);
         assert_eq!(ttl_seconds(Duration::from_millis(5_001)).unwrap(), 6);
         assert!(ttl_seconds(Duration::ZERO).is_err());
+    }
+
+    #[test]
+    fn ttl_above_what_etcd_stores_is_refused_never_wrapped() {
+        assert_eq!(ttl_seconds(MAX_TTL).unwrap(), 3_155_760_000);
+        for huge in [MAX_TTL + Duration::from_nanos(1), Duration::from_secs(u64::MAX), Duration::MAX] {
+            let err = ttl_seconds(huge).unwrap_err();
+            assert_eq!(err.kind(), InvalidRequestKind::Options);
+            assert!(err.reason().contains("longer than etcd can store"), "{err}");
+        }
+        assert!(SetOptions::new().with_ttl(Duration::MAX).check("v").is_err());
+        assert!(CreateInOrderOptions::new().with_ttl(Duration::from_secs(u64::MAX)).check().is_err());
     }
 
     #[test]

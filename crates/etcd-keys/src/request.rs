@@ -1,15 +1,20 @@
 //! Each keys call as the exact HTTP request etcd's v2 API expects: method, path, query, form.
 
 use bytes::Bytes;
-use etcd_core::InvalidRequest;
+use etcd_core::{InvalidRequest, InvalidRequestKind};
 use etcd_transport::{Idempotency, LongPoll};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Uri};
 
-use crate::key::push_key_path;
+use crate::key::{KeyBase, push_key_path};
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions, ttl_seconds};
 
 const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+
+/// The longest path and query `http::Uri` holds (`u16::MAX - 1` bytes: it keeps offsets in a `u16`). A longer
+/// one, from a huge key, prefix or `prev_value` once percent-encoded (up to three bytes per byte), is refused
+/// before sending rather than left to panic in the URI's constructor.
+pub(crate) const MAX_PATH_AND_QUERY: usize = u16::MAX as usize - 1;
 
 /// A request under construction: the path with its query, and an optional form body.
 struct Builder {
@@ -19,9 +24,9 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(prefix: &str, key: &str) -> Result<Builder, InvalidRequest> {
-        let mut uri = String::with_capacity(16 + prefix.len() + key.len());
-        push_key_path(&mut uri, prefix, key)?;
+    fn new(base: &KeyBase, key: &str) -> Result<Builder, InvalidRequest> {
+        let mut uri = String::with_capacity(16 + base.prefix.len() + key.len());
+        push_key_path(&mut uri, base, key)?;
         Ok(Builder { uri, query_len: 0, form: None })
     }
 
@@ -54,10 +59,33 @@ impl Builder {
         self
     }
 
-    fn build(self, method: Method, idempotency: Idempotency) -> Request<Bytes> {
+    fn build(self, method: Method, idempotency: Idempotency) -> Result<Request<Bytes>, InvalidRequest> {
+        let too_long = |len: usize| {
+            // The path alone too long: the key (or prefix) is to blame; else a query value (`prevValue`).
+            let (kind, what) = match self.uri.find('?') {
+                Some(query) if query <= MAX_PATH_AND_QUERY => (InvalidRequestKind::Options, "its query"),
+                _ => (InvalidRequestKind::Key, "the key's path"),
+            };
+            InvalidRequest::new(
+                kind,
+                format!(
+                    "the request is too long to send: {what} makes {len} bytes once percent-encoded, and a URI holds at most {MAX_PATH_AND_QUERY}"
+                ),
+            )
+        };
+        if self.uri.len() > MAX_PATH_AND_QUERY {
+            return Err(too_long(self.uri.len()));
+        }
         let body = self.form.map(Bytes::from).unwrap_or_default();
-        let uri = Uri::from_maybe_shared(Bytes::from(self.uri))
-            .expect("a percent-encoded path and query is always a valid URI");
+        let len = self.uri.len();
+        // Percent-encoded text of the right length always parses; mapped rather than unwrapped all the same, so
+        // that no input can make a call panic.
+        let uri = Uri::from_maybe_shared(Bytes::from(self.uri)).map_err(|_| {
+            InvalidRequest::new(
+                InvalidRequestKind::Key,
+                format!("the request's path and query ({len} bytes) is not a valid URI"),
+            )
+        })?;
         // Set in place rather than through `Request::builder()`, whose every step moves the whole request: a
         // tenth of a call's own CPU in the benchmarks.
         let form = !body.is_empty();
@@ -68,7 +96,7 @@ impl Builder {
             request.headers_mut().insert(CONTENT_TYPE, FORM);
         }
         request.extensions_mut().insert(idempotency);
-        request
+        Ok(request)
     }
 }
 
@@ -82,22 +110,22 @@ fn push_form_encoded(out: &mut String, text: &str) {
     }
 }
 
-pub(crate) fn get(prefix: &str, key: &str, options: &GetOptions) -> Result<Request<Bytes>, InvalidRequest> {
-    let mut b = Builder::new(prefix, key)?;
+pub(crate) fn get(base: &KeyBase, key: &str, options: &GetOptions) -> Result<Request<Bytes>, InvalidRequest> {
+    let mut b = Builder::new(base, key)?;
     b.query_flag("recursive", options.recursive)
         .query_flag("sorted", options.sort)
         .query_flag("quorum", options.quorum);
-    Ok(b.build(Method::GET, Idempotency::Read))
+    b.build(Method::GET, Idempotency::Read)
 }
 
 pub(crate) fn set(
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     value: &str,
     options: &SetOptions,
 ) -> Result<Request<Bytes>, InvalidRequest> {
     options.check(value)?;
-    let mut b = Builder::new(prefix, key)?;
+    let mut b = Builder::new(base, key)?;
     if options.dir {
         b.query_flag("dir", true);
     } else if !options.refresh {
@@ -128,27 +156,27 @@ pub(crate) fn set(
     }
     let idempotency =
         if options.is_idempotent() { Idempotency::IdempotentWrite } else { Idempotency::NonIdempotentWrite };
-    Ok(b.build(Method::PUT, idempotency))
+    b.build(Method::PUT, idempotency)
 }
 
 pub(crate) fn create_in_order(
-    prefix: &str,
+    base: &KeyBase,
     dir: &str,
     value: &str,
     options: &CreateInOrderOptions,
 ) -> Result<Request<Bytes>, InvalidRequest> {
     options.check()?;
-    let mut b = Builder::new(prefix, dir)?;
+    let mut b = Builder::new(base, dir)?;
     b.form("value", value);
     if let Some(ttl) = options.ttl {
         b.form("ttl", &ttl_seconds(ttl)?.to_string());
     }
-    Ok(b.build(Method::POST, Idempotency::NonIdempotentWrite))
+    b.build(Method::POST, Idempotency::NonIdempotentWrite)
 }
 
-pub(crate) fn delete(prefix: &str, key: &str, options: &DeleteOptions) -> Result<Request<Bytes>, InvalidRequest> {
+pub(crate) fn delete(base: &KeyBase, key: &str, options: &DeleteOptions) -> Result<Request<Bytes>, InvalidRequest> {
     options.check()?;
-    let mut b = Builder::new(prefix, key)?;
+    let mut b = Builder::new(base, key)?;
     if let Some(prev_value) = &options.prev_value {
         b.query("prevValue", prev_value);
     }
@@ -156,42 +184,42 @@ pub(crate) fn delete(prefix: &str, key: &str, options: &DeleteOptions) -> Result
         b.query("prevIndex", &prev_index.to_string());
     }
     b.query_flag("recursive", options.recursive).query_flag("dir", options.dir);
-    Ok(b.build(Method::DELETE, Idempotency::NonIdempotentWrite))
+    b.build(Method::DELETE, Idempotency::NonIdempotentWrite)
 }
 
 /// A streaming watch: etcd sends every event as a line, on and on.
 pub(crate) fn watch(
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     recursive: bool,
     wait_index: Option<u64>,
 ) -> Result<Request<Bytes>, InvalidRequest> {
-    wait(prefix, key, recursive, wait_index, true)
+    wait(base, key, recursive, wait_index, true)
 }
 
 /// A plain wait: etcd answers with one event.
 pub(crate) fn wait_once(
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     recursive: bool,
     wait_index: Option<u64>,
 ) -> Result<Request<Bytes>, InvalidRequest> {
-    wait(prefix, key, recursive, wait_index, false)
+    wait(base, key, recursive, wait_index, false)
 }
 
 fn wait(
-    prefix: &str,
+    base: &KeyBase,
     key: &str,
     recursive: bool,
     wait_index: Option<u64>,
     stream: bool,
 ) -> Result<Request<Bytes>, InvalidRequest> {
-    let mut b = Builder::new(prefix, key)?;
+    let mut b = Builder::new(base, key)?;
     b.query_flag("wait", true).query_flag("recursive", recursive).query_flag("stream", stream);
     if let Some(index) = wait_index {
         b.query("waitIndex", &index.to_string());
     }
-    let mut request = b.build(Method::GET, Idempotency::Read);
+    let mut request = b.build(Method::GET, Idempotency::Read)?;
     // A wait may be held for minutes, a thousand at once: the transport gives it a connection with a small
     // read buffer, and keeps large reads for the calls.
     request.extensions_mut().insert(LongPoll);

@@ -125,3 +125,20 @@ async fn a_write_whose_body_stalls_after_a_201_says_it_was_applied_and_is_not_re
     assert_eq!((e.kind(), e.status().as_u16()), (InvalidResponseKind::BodyTimeout, 201));
     assert_eq!(e.endpoint(), Some(endpoint.as_str()));
 }
+
+#[tokio::test]
+async fn a_watch_refused_with_a_body_that_stalls_yields_an_error_in_bounded_time() {
+    let endpoint = serve(
+        b"HTTP/1.1 400 Bad Request\r\nX-Etcd-Index: 5\r\nContent-Length: 100\r\n\r\n",
+        Body::ThenStall(b"{\"errorCode\":"),
+    )
+    .await;
+    let keys = KeysApi::new(Client::builder([endpoint.as_str()]).build().unwrap());
+    let mut watcher = keys.watcher("/k", None);
+    let started = Instant::now();
+    let item = tokio::time::timeout(Duration::from_secs(10), watcher.next()).await.expect("the watch yields");
+    let error = item.expect("an item").unwrap_err();
+    let e = invalid(&error);
+    assert_eq!((e.kind(), e.status().as_u16()), (InvalidResponseKind::BodyTimeout, 400), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(7), "{:?}", started.elapsed());
+}

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use etcd_keys::{
-    Action, Client, CreateInOrderOptions, DeleteOptions, ErrorCode, GetOptions, KeysApi, PrevExist, SetOptions,
+    Action, Client, CreateInOrderOptions, DeleteOptions, ErrorCode, GetOptions, KeysApi, MAX_TTL, PrevExist, SetOptions,
 };
 use etcd_testkit::{Cluster, cluster_or_skip};
 
@@ -142,6 +142,14 @@ async fn ttl_expiry_rounding_refresh_and_removal() {
 
     let no_node = keys.set("/absent", "v", Some(SetOptions::new().with_ttl_removed())).await.unwrap_err();
     assert!(no_node.is_key_not_found(), "{no_node}");
+
+    // The longest TTL the client sends is one etcd stores as it is: the node lives, a century from now.
+    let century = keys.set("/century", "v", Some(SetOptions::new().with_ttl(MAX_TTL))).await.unwrap();
+    let ttl = century.node.ttl.unwrap();
+    assert!((MAX_TTL.as_secs() - 5..=MAX_TTL.as_secs()).contains(&ttl.unsigned_abs()), "{ttl}");
+    assert_eq!(keys.get("/century", None).await.unwrap().node.value, "v");
+    let past = keys.set("/past", "v", Some(SetOptions::new().with_ttl(MAX_TTL + Duration::from_secs(1)))).await;
+    assert!(past.unwrap_err().is_invalid_request());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -167,6 +167,29 @@ async fn prefix_goes_before_every_key_and_keys_are_encoded() {
     assert_eq!(last(&seen).uri, "/v2/keys/my%20app");
 }
 
+/// Go's `NewKeysAPIWithPrefix` replaces `/v2/keys` with its prefix: `with_keys_path` does that, for every call
+/// and for watches; `with_prefix` stays under `/v2/keys`.
+#[tokio::test]
+async fn a_keys_path_replaces_v2_keys_as_in_go() {
+    let (keys, seen) = recording(200, OK);
+    let gateway = KeysApi::with_keys_path(keys.client().clone(), "/gateway/keys");
+    gateway.get("a b", None).await.unwrap();
+    assert_eq!(last(&seen).uri, "/gateway/keys/a%20b");
+    gateway.delete("/a", None).await.unwrap();
+    assert_eq!(last(&seen).uri, "/gateway/keys/a");
+    let mut watcher = gateway.watcher("/w", Some(etcd_keys::WatcherOptions::new().without_liveness_probe()));
+    // The recording answer is no stream: only the request matters here.
+    let _ = tokio::time::timeout(Duration::from_millis(100), watcher.next()).await;
+    assert!(seen.lock().unwrap()[0].uri.starts_with("/gateway/keys/w?wait=true"), "{:?}", seen.lock().unwrap());
+    let same = KeysApi::with_keys_path(keys.client().clone(), "/v2/keys/app");
+    same.get("a", None).await.unwrap();
+    let prefixed = KeysApi::with_prefix(keys.client().clone(), "/app");
+    prefixed.get("a", None).await.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[seen.len() - 2].uri, seen[seen.len() - 1].uri);
+    assert!(KeysApi::with_keys_path(keys.client().clone(), "/x/..").prefix() == "/x/..");
+}
+
 #[tokio::test]
 async fn refused_requests_never_reach_the_transport() {
     let (keys, seen) = recording(200, OK);
@@ -285,4 +308,42 @@ async fn quiet_watchers_share_the_liveness_probe() {
     assert!(watching.iter().all(|w| !w.is_finished()), "no watcher ends");
     let probes = probes.load(std::sync::atomic::Ordering::Relaxed);
     assert!((5..=30).contains(&probes), "{probes} probes for 50 watchers over 10 intervals");
+}
+
+fn refused_as(err: &Error) -> Option<InvalidRequestKind> {
+    match err {
+        Error::InvalidRequest(invalid) => Some(invalid.kind()),
+        _ => None,
+    }
+}
+
+/// A key, prefix or `prevValue` too long for a URI once percent-encoded is refused before sending, never a panic;
+/// the same for a watcher, whose error ends the watch.
+#[tokio::test]
+async fn requests_too_long_for_a_uri_are_refused_before_sending() {
+    let (keys, seen) = recording(200, OK);
+    // 66,000 bytes raw; a third of that, encoded three to one ('%' -> "%25"); both past the URI's 65,534.
+    for key in ["k".repeat(66_000), "%".repeat(22_000)] {
+        let err = keys.get(&key, None).await.unwrap_err();
+        assert_eq!(refused_as(&err), Some(InvalidRequestKind::Key), "{err}");
+        assert!(err.to_string().contains("too long"), "{err}");
+        let err = keys.set(&key, "v", None).await.unwrap_err();
+        assert!(err.is_invalid_request(), "{err}");
+    }
+    let long_value = "v".repeat(66_000);
+    let err = keys.set("/k", "v", Some(SetOptions::new().with_prev_value(long_value.clone()))).await.unwrap_err();
+    assert_eq!(refused_as(&err), Some(InvalidRequestKind::Options), "{err}");
+    let err = keys.delete("/k", Some(DeleteOptions::new().with_prev_value(long_value))).await.unwrap_err();
+    assert!(err.is_invalid_request(), "{err}");
+    let prefixed = KeysApi::with_prefix(keys.client().clone(), "p".repeat(66_000));
+    assert!(prefixed.get("/k", None).await.unwrap_err().is_invalid_request());
+
+    let mut watcher = keys.watcher(&"w".repeat(66_000), None);
+    let first = tokio::time::timeout(Duration::from_secs(5), watcher.next()).await.expect("no hang");
+    assert!(first.expect("an error").unwrap_err().is_invalid_request());
+    assert!(watcher.next().await.is_none(), "the watch ends after a refusal it would repeat");
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
+
+    // Just under the limit goes out.
+    keys.get(&"k".repeat(65_534 - "/v2/keys/".len()), None).await.unwrap();
 }

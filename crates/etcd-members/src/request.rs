@@ -34,7 +34,7 @@ where
 /// `DELETE /v2/members/<id>`. A replay is harmless: etcd answers 410 Gone for a member already removed, which
 /// the API counts as done (as the Go client does).
 pub(crate) fn remove(id: MemberId) -> Request<RequestBody> {
-    write(Method::DELETE, format!("{MEMBERS}/{id}"), None, Idempotency::IdempotentWrite)
+    write(Method::DELETE, format!("{MEMBERS}/{id}"), None, Idempotency::ReplaySafeWrite)
 }
 
 /// `PUT /v2/members/<id>` with the member's new peer URLs, checked first. A replay is harmless: etcd compares the
@@ -94,7 +94,10 @@ where
 /// A peer URL etcd accepts: `http://host:port` or `https://host:port` (a port, no path, query or credentials),
 /// or a `unix://` or `unixs://` socket.
 pub(crate) fn check_peer_url(url: &str) -> Result<&str, InvalidRequest> {
-    let bad = |why: &str| InvalidRequest::new(InvalidRequestKind::Options, format!("peer URL {url:?}: {why}"));
+    // Named without the password of a mistaken `user:pass@`.
+    let bad = |why: &str| {
+        InvalidRequest::new(InvalidRequestKind::Options, format!("peer URL {:?}: {why}", Endpoint::redact(url)))
+    };
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(bad("no scheme; write http://host:port"));
     };
@@ -181,7 +184,8 @@ mod tests {
         ] {
             let error = add([bad]).unwrap_err();
             assert_eq!(error.kind(), InvalidRequestKind::Options, "{bad}");
-            assert!(error.reason().contains(&format!("{bad:?}")), "{error}");
+            assert!(error.reason().contains(&format!("{:?}", Endpoint::redact(bad))), "{error}");
+            assert!(!error.reason().contains("u:p@"), "{error}");
         }
         let none: [&str; 0] = [];
         assert!(add(none).unwrap_err().reason().contains("at least one peer URL"));

@@ -231,7 +231,8 @@ pub(crate) fn parse_go_duration(text: &str) -> Option<Duration> {
         total += number * seconds;
         rest = &rest[unit.len()..];
     }
-    (number_found(text) && total.is_finite()).then(|| Duration::from_secs_f64(total))
+    // `try_from`: a duration past `Duration::MAX` (a server's "1e30h") is no duration, not a panic.
+    number_found(text).then(|| Duration::try_from_secs_f64(total).ok()).flatten()
 }
 
 fn number_found(text: &str) -> bool {
@@ -254,6 +255,10 @@ mod tests {
         assert!(!follower.is_leader());
         assert_eq!(follower.leader_info.leader, Some(MemberId::new(0xa3a5_2cdc_47db_ec5c)));
         assert_eq!(follower.leader_info.uptime_duration(), Some(Duration::from_nanos(3_558_182_992)));
+        for huge in ["99999999999999999999999h".to_owned(), "18446744073709551616s".to_owned(), "9".repeat(400) + "s"] {
+            let info = LeaderInfo { uptime: huge.clone(), ..follower.leader_info.clone() };
+            assert_eq!(info.uptime_duration(), None, "{huge}");
+        }
         assert_eq!((follower.recv_pkg_rate, follower.send_pkg_rate), (Some(1.97), None));
 
         let leader: SelfStats =

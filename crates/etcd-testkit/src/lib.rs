@@ -47,6 +47,12 @@
 //! [`Cluster::into_detached`] hands the processes over to a caller that
 //! cleans up later (`cargo xtask etcd start`/`stop`).
 //!
+//! # Hostile servers
+//!
+//! [`ScriptedServer`] is not etcd: a loopback listener that answers each request with the raw bytes of a
+//! script of [`Step`]s (headers, chunked pieces, stalls, a close), for huge headers, broken chunking, garbage
+//! lines and redirects that a real etcd will not produce on demand.
+//!
 //! Processes are driven with signals (SIGKILL, SIGSTOP, SIGCONT), so this
 //! crate is for Unix; `/proc` is used on Linux to confirm state changes.
 #![deny(missing_docs)]
@@ -57,6 +63,7 @@ mod detached;
 mod http;
 mod pki;
 mod process;
+mod scripted;
 mod skip;
 mod tls;
 mod watchdog;
@@ -68,6 +75,7 @@ pub use cluster::{
 pub use detached::{DetachedCluster, DetachedMember};
 pub use pki::TestPki;
 pub use process::is_etcd_process_in;
+pub use scripted::{ScriptedRequest, ScriptedServer, Step};
 pub use skip::{ETCD_REQUIRED_ENV, cluster_or_skip, etcd_required};
 
 #[cfg(test)]

@@ -15,9 +15,9 @@ use crate::failover::Failover;
 use crate::header_timeout::{HeaderTimeout, HeaderTimeoutLayer};
 use crate::redirect::{FollowRedirects, FollowRedirectsLayer, RedirectPolicy};
 use crate::retry::ConfiguredPolicy;
-use crate::transport::{BoxedService, boxed};
+use crate::transport::{BoxedService, PoolSettings, boxed};
 use crate::whole_body::{DEFAULT_MAX_RESPONSE_SIZE, WholeBody};
-use crate::{Body, Client, EndpointSet, HyperTransport, Transport};
+use crate::{Body, Client, Endpoint, EndpointSet, HyperTransport, Transport};
 
 type LayerFn = Arc<dyn Fn(BoxedService) -> BoxedService + Send + Sync>;
 
@@ -49,7 +49,7 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// [layers added with .attempt_layer(), first outermost]  around each attempt on one endpoint
 /// header timeout                                         connect + send + response headers of one attempt
 /// cluster ID check                                       answers of another cluster refused (.expect_cluster_id())
-/// redirects                                              same method, body and credentials (.redirect_policy())
+/// redirects                                              same method and body; credentials same-origin only (.redirect_policy())
 /// basic auth
 /// transport                                              HyperTransport unless .transport() replaced it
 /// ```
@@ -71,6 +71,7 @@ pub struct Config {
     retry_policy: ConfiguredPolicy,
     call_layers: Vec<LayerFn>,
     attempt_layers: Vec<LayerFn>,
+    pool: PoolSettings,
 }
 
 impl Config {
@@ -97,11 +98,13 @@ impl Config {
             retry_policy: ConfiguredPolicy::default(),
             call_layers: Vec::new(),
             attempt_layers: Vec::new(),
+            pool: PoolSettings::default(),
         }
     }
 
-    /// Whether the endpoints are shuffled when the client is built, so that clients spread over the members
-    /// (as the Go client does). On by default; off keeps the order given, the first endpoint pinned first.
+    /// Whether the client pins a random endpoint when it is built, so that clients given the same list spread
+    /// over the members (the Go client shuffles its list for the same reason); the rotation order stays the
+    /// list's. On by default; off pins the first endpoint.
     pub fn shuffle_endpoints(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
         self
@@ -129,6 +132,23 @@ impl Config {
     /// as a connect failure rather than as a header timeout, which leaves a write's outcome unknown.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Keeps at most `max` idle connections per member in the default transport's pools;
+    /// [`DEFAULT_POOL_MAX_IDLE_PER_HOST`](crate::DEFAULT_POOL_MAX_IDLE_PER_HOST) (64) unless set. A burst of
+    /// concurrent calls opens a connection each; those past `max` close as soon as they are idle instead of
+    /// waiting for the idle timeout. 0 keeps none (a connection per call). A [`transport`](Config::transport)
+    /// of your own has its own pool.
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool.max_idle_per_host = max;
+        self
+    }
+
+    /// Closes a connection of the default transport idle for `timeout`;
+    /// [`DEFAULT_POOL_IDLE_TIMEOUT`](crate::DEFAULT_POOL_IDLE_TIMEOUT) (90 s) unless set.
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool.idle_timeout = timeout;
         self
     }
 
@@ -187,7 +207,8 @@ impl Config {
         self
     }
 
-    /// Authenticates every attempt with HTTP basic auth. The password never appears in `Debug` output.
+    /// Authenticates every attempt with HTTP basic auth. The password never appears in `Debug` output. An empty
+    /// `username` sends no credentials (etcd's guest access), as the Go client does.
     pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some(Credentials::new(username, password));
         self
@@ -247,11 +268,11 @@ impl Config {
             Some(transport) => Either::Right(transport),
             #[cfg(feature = "tls")]
             None => Either::Left(match &self.tls {
-                None => HyperTransport::with_connect_timeout(connect_timeout),
-                Some(tls) => HyperTransport::with_tls_and_connect_timeout(tls, connect_timeout)?,
+                None => HyperTransport::with_pool(connect_timeout, self.pool),
+                Some(tls) => HyperTransport::with_tls_and_pool(tls, connect_timeout, self.pool)?,
             }),
             #[cfg(not(feature = "tls"))]
-            None => Either::Left(HyperTransport::with_connect_timeout(connect_timeout)),
+            None => Either::Left(HyperTransport::with_pool(connect_timeout, self.pool)),
         };
         let cluster_id = self.cluster_id.as_deref().map(ClusterId::parse).transpose()?;
         let attempt = ServiceBuilder::new()
@@ -297,7 +318,7 @@ fn call_stack<S: Transport>(
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("endpoints", &self.endpoints)
+            .field("endpoints", &self.endpoints.iter().map(|e| Endpoint::redact(e)).collect::<Vec<_>>())
             .field("shuffle_endpoints", &self.shuffle)
             .field("custom_transport", &self.transport.is_some())
             .field("header_timeout_per_request", &self.header_timeout)
@@ -310,6 +331,23 @@ impl std::fmt::Debug for Config {
             .field("retry_policy", &self.retry_policy)
             .field("call_layers", &self.call_layers.len())
             .field("attempt_layers", &self.attempt_layers.len())
+            .field("pool_max_idle_per_host", &self.pool.max_idle_per_host)
+            .field("pool_idle_timeout", &self.pool.idle_timeout)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_password_in_the_endpoints_or_the_credentials() {
+        let config = Config::new(["http://root:pw-s3cret@h:1", "http://h:2"]).basic_auth("root", "pw-other");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("pw-s3cret") && !debug.contains("pw-other"), "{debug}");
+        assert!(debug.contains("http://***@h:1") && debug.contains("http://h:2"), "{debug}");
+        let err = config.build().unwrap_err().to_string();
+        assert!(!err.contains("pw-s3cret"), "{err}");
     }
 }

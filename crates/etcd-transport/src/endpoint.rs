@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -38,7 +39,10 @@ impl Endpoint {
     /// assert!(Endpoint::parse("ftp://127.0.0.1:2379").is_err());
     /// ```
     pub fn parse(text: &str) -> Result<Endpoint, InvalidRequest> {
-        let bad = |why: &str| InvalidRequest::new(InvalidRequestKind::Endpoint, format!("{text:?}: {why}"));
+        // The entry is named in the error, without the password a mistaken `user:pass@` would put in it.
+        let bad = |why: &str| {
+            InvalidRequest::new(InvalidRequestKind::Endpoint, format!("{:?}: {why}", Endpoint::redact(text)))
+        };
         let uri: Uri = text.trim().parse().map_err(|e| bad(&format!("not a URL ({e})")))?;
         let scheme = match uri.scheme_str() {
             Some("http") => Scheme::HTTP,
@@ -62,6 +66,25 @@ impl Endpoint {
         let base_path = uri.path().trim_end_matches('/').to_owned();
         let text = format!("{scheme}://{authority}{base_path}");
         Ok(Endpoint { inner: Arc::new(Inner { scheme, authority, base_path, text }) })
+    }
+
+    /// `url` with its userinfo (`user:password@`), if any, replaced by `***@`: for errors and logs that name a
+    /// URL given by a user, which may carry a password. Text that is not a URL is returned as it is.
+    ///
+    /// # Examples
+    /// ```
+    /// use etcd_transport::Endpoint;
+    /// assert_eq!(Endpoint::redact("http://root:s3cret@h:2379/x@y"), "http://***@h:2379/x@y");
+    /// assert_eq!(Endpoint::redact("http://h:2379"), "http://h:2379");
+    /// ```
+    pub fn redact(url: &str) -> Cow<'_, str> {
+        let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return Cow::Borrowed(url) };
+        let rest = &url[scheme_end..];
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        match authority.rfind('@') {
+            Some(at) => Cow::Owned(format!("{}***{}", &url[..scheme_end], &rest[at..])),
+            None => Cow::Borrowed(url),
+        }
     }
 
     /// The endpoint as a URL string, normalised (`http://127.0.0.1:2379`).
@@ -144,7 +167,29 @@ mod tests {
         ] {
             let err = Endpoint::parse(bad).unwrap_err();
             assert_eq!(err.kind(), InvalidRequestKind::Endpoint);
-            assert!(err.reason().contains(&format!("{bad:?}")), "{err}");
+            assert!(err.reason().contains(&format!("{:?}", Endpoint::redact(bad))), "{err}");
+        }
+    }
+
+    #[test]
+    fn errors_never_repeat_a_password() {
+        for bad in [
+            "http://user:pw-s3cret@host:1",
+            "http://:pw-s3cret@host",
+            "ftp://u:pw-s3cret@h:1/",
+            " http://u:pw-s3cret@h:x",
+        ] {
+            let err = Endpoint::parse(bad).unwrap_err();
+            assert!(!err.to_string().contains("pw-s3cret") && err.to_string().contains("***@"), "{err}");
+        }
+        for (text, redacted) in [
+            ("http://u:p@h:1", "http://***@h:1"),
+            ("http://a@b@h:1/p?q=@", "http://***@h:1/p?q=@"),
+            ("http://h:1/path@x", "http://h:1/path@x"),
+            ("not a url u:p@h", "not a url u:p@h"),
+            ("unix://u:p@sock", "unix://***@sock"),
+        ] {
+            assert_eq!(Endpoint::redact(text), redacted, "{text}");
         }
     }
 

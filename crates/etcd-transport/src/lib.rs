@@ -50,4 +50,7 @@ pub use per_call::PerCallTimeout;
 pub use request_body::RequestBody;
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
-pub use transport::{BoxedService, ConnectError, HyperResponseFuture, HyperTransport, LongPoll, Transport};
+pub use transport::{
+    BoxedService, ConnectError, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST, HyperResponseFuture,
+    HyperTransport, LongPoll, Transport,
+};

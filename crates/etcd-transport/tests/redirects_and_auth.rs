@@ -121,3 +121,81 @@ async fn a_redirected_long_poll_stays_a_long_poll() {
     let marks = marks.lock().unwrap();
     assert_eq!(marks.iter().map(|(p, m)| (p.as_str(), *m)).collect::<Vec<_>>(), expected);
 }
+
+/// A transport that redirects by path: `/to/<rest>` answers 307 with `Location: <rest>` (an absolute URL, its
+/// `/to/` chained further), anything else answers 200; it records each URI with the Authorization and Cookie it
+/// carried.
+/// Each hop's URI, Authorization and whether it had a Cookie.
+type Hops = Arc<Mutex<Vec<(String, Option<String>, bool)>>>;
+
+fn relay(seen: Hops) -> impl etcd_transport::Transport {
+    tower::service_fn(move |request: Request<RequestBody>| {
+        let seen = seen.clone();
+        async move {
+            let auth = request.headers().get(AUTHORIZATION).map(|v| v.to_str().unwrap().to_owned());
+            let cookie = request.headers().contains_key(http::header::COOKIE);
+            seen.lock().unwrap().push((request.uri().to_string(), auth, cookie));
+            let path_and_query = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+            Ok::<_, etcd_core::BoxError>(match path_and_query.strip_prefix("/to/") {
+                Some(location) => {
+                    Response::builder().status(307).header(LOCATION, location).body(Body::empty()).unwrap()
+                }
+                None => Response::new(Body::from("{}")),
+            })
+        }
+    })
+}
+
+/// Sends `path` from `endpoint` with basic auth and a sensitive cookie; which hops carried credentials.
+async fn credentials_per_hop(endpoint: &str, path: &str, policy: RedirectPolicy) -> Vec<(String, bool)> {
+    let seen = Hops::default();
+    let client = Client::builder([endpoint])
+        .transport(relay(seen.clone()))
+        .basic_auth("root", "s3cret")
+        .redirect_policy(policy)
+        .build()
+        .unwrap();
+    let mut request = Request::get(path).body(RequestBody::empty()).unwrap();
+    let mut cookie = http::HeaderValue::from_static("session=1");
+    cookie.set_sensitive(true);
+    request.headers_mut().insert(http::header::COOKIE, cookie);
+    client.send(request).await.unwrap();
+    let seen = seen.lock().unwrap();
+    for (uri, auth, cookie) in seen.iter() {
+        assert_eq!(auth.is_some(), *cookie, "{uri}: the cookie goes where the credentials go");
+    }
+    seen.iter().map(|(uri, auth, _)| (uri.clone(), auth.is_some())).collect()
+}
+
+#[tokio::test]
+async fn credentials_follow_redirects_to_the_same_origin_only() {
+    let same = credentials_per_hop("http://b:2", "/to/http://B:2/to/http://b:2/x", RedirectPolicy::default()).await;
+    assert!(same.iter().all(|(_, sent)| *sent), "same scheme, host and port: {same:?}");
+
+    // Another host, another port, another scheme: none; and once withheld, not back even at the origin.
+    for (path, elsewhere) in [
+        ("/to/http://c:2/to/http://b:2/x", "http://c:2/to/http://b:2/x"),
+        ("/to/http://b:3/x", "http://b:3/x"),
+        ("/to/https://b:2/x", "https://b:2/x"),
+    ] {
+        let hops = credentials_per_hop("http://b:2", path, RedirectPolicy::default()).await;
+        assert!(hops[0].1, "the endpoint itself gets them");
+        assert!(hops[1..].iter().all(|(_, sent)| !sent), "{hops:?}");
+        assert_eq!(hops[1].0, elsewhere);
+    }
+    // The default port counts as written.
+    let hops = credentials_per_hop("http://b", "/to/http://b:80/x", RedirectPolicy::default()).await;
+    assert!(hops.iter().all(|(_, sent)| *sent), "{hops:?}");
+}
+
+#[tokio::test]
+async fn the_opt_in_keeps_credentials_across_hosts_but_never_from_https_to_http() {
+    let trusting = || RedirectPolicy::default().with_credentials_to_other_hosts();
+    let hops = credentials_per_hop("http://b:2", "/to/http://c:3/x", trusting()).await;
+    assert!(hops.iter().all(|(_, sent)| *sent), "{hops:?}");
+    let hops = credentials_per_hop("https://b:2", "/to/https://c:3/to/http://c:3/to/https://c:3/x", trusting()).await;
+    let sent: Vec<bool> = hops.iter().map(|(_, sent)| *sent).collect();
+    assert_eq!(sent, [true, true, false, false], "{hops:?}");
+    let hops = credentials_per_hop("https://b:2", "/to/http://b:2/x", RedirectPolicy::default()).await;
+    assert_eq!(hops.iter().map(|(_, sent)| *sent).collect::<Vec<_>>(), [true, false], "{hops:?}");
+}

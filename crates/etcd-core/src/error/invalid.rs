@@ -24,6 +24,8 @@ pub enum InvalidResponseKind {
     TooLarge,
     /// The body stopped arriving: no data within the per-attempt timeout while more was due.
     BodyTimeout,
+    /// A watch stream's line (one event) grew past the watcher's limit without ending.
+    EventTooLarge,
 }
 
 /// An answer that is not an etcd response: which endpoint, what was wrong, and a short excerpt of the body.
@@ -46,8 +48,11 @@ impl InvalidResponse {
     /// A new invalid-response error; `body` is cut to a short excerpt.
     pub fn new(kind: InvalidResponseKind, status: StatusCode, body: &[u8]) -> Self {
         let cut = &body[..body.len().min(EXCERPT_BYTES)];
-        let mut excerpt = String::from_utf8_lossy(cut).into_owned();
-        if body.len() > EXCERPT_BYTES {
+        let lossy = String::from_utf8_lossy(cut);
+        // Each invalid byte becomes a three-byte U+FFFD: cut again, so that the excerpt keeps its bound.
+        let end = (0..=lossy.len().min(EXCERPT_BYTES)).rev().find(|&end| lossy.is_char_boundary(end)).unwrap_or(0);
+        let mut excerpt = lossy[..end].to_owned();
+        if body.len() > EXCERPT_BYTES || end < lossy.len() {
             excerpt.push('…');
         }
         InvalidResponse { kind, status, endpoint: None, excerpt, source: None }
@@ -104,6 +109,7 @@ impl fmt::Display for InvalidResponse {
             InvalidResponseKind::Body => f.write_str("the body could not be read to its end")?,
             InvalidResponseKind::TooLarge => f.write_str("the body is larger than the client accepts")?,
             InvalidResponseKind::BodyTimeout => f.write_str("the body stopped arriving")?,
+            InvalidResponseKind::EventTooLarge => f.write_str("a watch event larger than the watcher's limit")?,
         }
         if !self.excerpt.is_empty() {
             write!(f, "; body starts {:?}", self.excerpt)?;
@@ -190,5 +196,12 @@ mod tests {
         let body = "é".repeat(200);
         let err = InvalidResponse::new(InvalidResponseKind::Json, StatusCode::OK, body.as_bytes());
         assert!(err.excerpt().starts_with("éé"));
+    }
+
+    #[test]
+    fn excerpt_of_invalid_utf8_keeps_its_bound() {
+        let err = InvalidResponse::new(InvalidResponseKind::Json, StatusCode::OK, &[0xff; 100]);
+        assert!(err.excerpt().len() <= EXCERPT_BYTES + '…'.len_utf8(), "{}", err.excerpt().len());
+        assert!(err.excerpt().starts_with('\u{fffd}') && err.excerpt().ends_with('…'));
     }
 }

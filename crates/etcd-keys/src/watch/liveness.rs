@@ -8,7 +8,11 @@ use bytes::Bytes;
 use etcd_transport::rotation::SendTo;
 use etcd_transport::{Client, Endpoint, Idempotency};
 use http::{Request, StatusCode};
+use http_body_util::{BodyExt, Limited};
 use tokio::time::Instant;
+
+/// The most of a `/health` answer a probe reads (etcd's is `{"health":"true","reason":""}`).
+const PROBE_BODY_LIMIT: usize = 4096;
 
 /// When each member last proved alive to a probe. A thousand quiet watchers on one member then cost one probe
 /// per interval, not a thousand; a member that froze since its last good probe is found one interval later.
@@ -49,7 +53,8 @@ async fn probe(client: &Client, endpoint: &Endpoint, timeout: Duration) -> bool 
     let check = async {
         let response = client.send(request).await.ok()?;
         let status = response.status();
-        let body = response.into_body().bytes().await.ok()?;
+        // etcd's answer is a few dozen bytes; a server streaming more within the timeout is not well.
+        let body = Limited::new(response.into_body(), PROBE_BODY_LIMIT).collect().await.ok()?.to_bytes();
         // A member that lost its cluster says "health":"false" (with a 503, which the rotation already turned
         // into an error); any other answer means it is awake and in its cluster.
         Some(status != StatusCode::SERVICE_UNAVAILABLE && !contains(&body, br#""health":"false""#))

@@ -21,10 +21,15 @@
 //!
 //! Dropping a watcher cancels its request and closes its connection.
 
+mod backoff;
+mod check;
+mod errors;
 mod event;
+mod lines;
 mod liveness;
 mod options;
 mod poll;
+mod stream;
 
 use std::fmt;
 use std::future::Future;
@@ -37,7 +42,7 @@ use etcd_core::{Error, Response};
 use futures_core::Stream;
 
 pub(crate) use liveness::ProbeCache;
-pub use options::{DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, WatcherOptions};
+pub use options::{DEFAULT_LIVENESS_INTERVAL, DEFAULT_LIVENESS_TIMEOUT, DEFAULT_MAX_EVENT_SIZE, WatcherOptions};
 use poll::Step;
 pub(crate) use poll::WatchLoop;
 

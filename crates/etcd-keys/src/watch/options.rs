@@ -9,6 +9,7 @@ pub struct WatcherOptions {
     pub(crate) recursive: bool,
     pub(crate) recover_when_cleared: bool,
     pub(crate) liveness: Option<Liveness>,
+    pub(crate) max_event_size: usize,
 }
 
 /// The liveness check of the member serving a watch: a probe of its `/health` after `interval` without a byte
@@ -24,6 +25,14 @@ pub const DEFAULT_LIVENESS_INTERVAL: Duration = Duration::from_secs(5);
 /// A probe that got no answer in this time finds the member dead by default.
 pub const DEFAULT_LIVENESS_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The longest event line a watcher takes by default: 16 MiB.
+///
+/// etcd refuses a write above 1.5 MiB (`--max-request-bytes`), so a value is below that, and an event carries at
+/// most two (the node and the previous node): about 3 MiB of JSON, more when a value needs escaping (a control
+/// byte becomes six bytes of `\u00XX`). 16 MiB leaves room for that and for a cluster whose limit was raised,
+/// while a server that sends a line without end costs a watcher at most this much memory.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 16 * 1024 * 1024;
+
 impl Default for WatcherOptions {
     fn default() -> Self {
         WatcherOptions {
@@ -31,6 +40,7 @@ impl Default for WatcherOptions {
             recursive: false,
             recover_when_cleared: false,
             liveness: Some(Liveness { interval: DEFAULT_LIVENESS_INTERVAL, timeout: DEFAULT_LIVENESS_TIMEOUT }),
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
         }
     }
 }
@@ -68,6 +78,17 @@ impl WatcherOptions {
     /// when a member freezes (SIGSTOP) after the watch started: at most `interval + timeout`.
     pub fn with_liveness_probe(mut self, interval: Duration, timeout: Duration) -> Self {
         self.liveness = Some(Liveness { interval, timeout });
+        self
+    }
+
+    /// The longest event (one line of etcd's stream, in bytes) the watcher takes: [`DEFAULT_MAX_EVENT_SIZE`]
+    /// (16 MiB) unless set. A longer line, or one that grows past it without an end, yields an
+    /// [`InvalidResponse`](crate::InvalidResponse) of kind
+    /// [`EventTooLarge`](crate::InvalidResponseKind::EventTooLarge) naming the endpoint, and the watch ends:
+    /// reopened, it would meet the same event, and skipping it would lose it. Raise it for a cluster whose
+    /// `--max-request-bytes` was raised.
+    pub fn with_max_event_size(mut self, bytes: usize) -> Self {
+        self.max_event_size = bytes;
         self
     }
 

@@ -1,34 +1,23 @@
 //! The watch loop: open a stream of events, deliver them, and open it again where it left off.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
-use std::time::Duration;
 
-use etcd_core::decode::X_ETCD_INDEX;
-use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response, decode};
-use etcd_transport::{Body, BoxError, Endpoint};
+use etcd_core::decode::{X_ETCD_CLUSTER_ID, X_ETCD_INDEX};
+use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response};
+use etcd_transport::Endpoint;
 use http::StatusCode;
-use http_body_util::BodyExt;
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
+use super::backoff::Backoff;
+use super::check::{CHECK_TIMEOUT, StreamCheck, check_stream};
+use super::errors::{no_index_after, read_refusal, with_endpoint};
 use super::event;
+use super::lines::LineBuffer;
 use super::options::{Liveness, WatcherOptions};
+use super::stream::{OpenStream, QuietWait, Woke};
 use crate::{GetOptions, KeysApi, request};
-
-/// etcd drops a streaming watcher, silently and without closing its stream, when its sending falls 100 events
-/// behind. So when a stream that brought events goes quiet this long, the loop asks the member serving it whether
-/// its store moved past the watch's next index (see [`check_stream`]). A watch with no events costs nothing.
-const QUIET_AFTER_EVENTS: Duration = Duration::from_millis(300);
-/// How long the check after events may take without a liveness probe configured: a member that does not answer
-/// it in time is left, as a probe that failed would.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// The longest pause between two polls that delivered nothing.
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 
 /// The state of a watch between two events.
 pub(crate) struct WatchLoop {
@@ -41,54 +30,9 @@ pub(crate) struct WatchLoop {
     /// The highest index etcd had when it answered from its history: until the watch waits past it, it catches
     /// up with plain waits rather than streams (see [`WatchLoop::open_stream`]).
     catch_up_to: u64,
-    /// Polls in a row that delivered no event: the backoff grows with them.
-    quiet_polls: u32,
+    /// The pause before the next poll, grown by polls that delivered nothing.
+    backoff: Backoff,
     ended: bool,
-}
-
-/// A stream of events etcd is sending.
-struct OpenStream {
-    body: Body,
-    endpoint: Option<Endpoint>,
-    /// etcd's index when it registered the watch: an event at or below it came from etcd's history, and etcd
-    /// sends nothing after such an event.
-    registered_at: u64,
-    /// A stream of events (`stream=true`), or a plain wait, whose answer ends after its one event.
-    streaming: bool,
-    buffer: Vec<u8>,
-    delivered: bool,
-    /// Whether events came since the last check that etcd still sends this stream everything.
-    unchecked: bool,
-    /// The timer of a quiet stream (the check after events, the liveness probe), made once and set again for
-    /// each wait; boxed because a `Sleep` must stay where it is once polled.
-    timer: Option<Pin<Box<Sleep>>>,
-    /// Which quiet time `timer` runs for in the current wait, if any.
-    timing: Option<QuietWait>,
-    /// What ended a wait of the watcher's (in [`WatchLoop::poll_idle`]), for the next step to act on.
-    woke: Option<Woke>,
-    /// When the member last showed it is alive (data, or a check or probe it answered): the liveness probe is
-    /// due an interval after it, whatever other waits came between, so that a frozen member is left within the
-    /// interval and the probe's timeout.
-    alive_at: Instant,
-}
-
-/// What ended a wait for the stream's next bytes.
-enum Woke {
-    /// Data came (appended to the buffer); `line`: it completed a line.
-    Data { line: bool },
-    /// The stream ended (`None`) or broke.
-    Over(Option<BoxError>),
-    /// Nothing came for the wait's time.
-    Quiet(QuietWait),
-}
-
-/// The quiet times of an open stream.
-#[derive(Clone, Copy)]
-enum QuietWait {
-    /// After events: time to check that etcd still sends everything (it drops slow streaming watchers silently).
-    AfterEvents,
-    /// Time for the liveness probe of the serving member.
-    Liveness,
 }
 
 /// What a step of the loop came to.
@@ -128,7 +72,7 @@ impl WatchLoop {
             next_index: Arc::new(AtomicU64::new(next_index)),
             open: None,
             catch_up_to: 0,
-            quiet_polls: 0,
+            backoff: Backoff::default(),
             ended: false,
         }
     }
@@ -151,13 +95,13 @@ impl WatchLoop {
     /// stream's end, a quiet timer. A thousand idle watchers hold their state and this wait, not a thousand
     /// suspended steps. Ready at once when there is no open stream: the step opens one.
     pub(crate) fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let liveness = self.options.liveness;
+        let (liveness, max_line) = (self.options.liveness, self.options.max_event_size);
         let Some(open) = self.open.as_mut().filter(|_| !self.ended) else { return Poll::Ready(()) };
-        if open.woke.is_some() || open.buffer.contains(&b'\n') {
+        if open.woke.is_some() || open.lines.has_line(max_line) {
             return Poll::Ready(());
         }
         loop {
-            match ready!(open.poll_wait(cx, liveness)) {
+            match ready!(open.poll_wait(cx, liveness, max_line)) {
                 Woke::Data { line: false } => {}
                 Woke::Data { line: true } => return Poll::Ready(()),
                 woke => {
@@ -179,7 +123,25 @@ impl WatchLoop {
                 }
                 continue;
             };
-            if let Some(line) = open.take_line() {
+            let line = match open.lines.take_line(self.options.max_event_size) {
+                Ok(line) => line,
+                Err(too_long) => {
+                    let error = InvalidResponse::new(
+                        InvalidResponseKind::EventTooLarge,
+                        StatusCode::OK,
+                        open.lines.pending(),
+                    )
+                    .with_source(format!(
+                        "a line of the watch stream reached {too_long} bytes without its end, past the watcher's \
+                             limit of {} (WatcherOptions::with_max_event_size)",
+                        self.options.max_event_size
+                    ));
+                    let endpoint = self.open.take().and_then(|open| open.endpoint);
+                    // Reopened, the stream would bring the same event again: the watch ends, never skipping it.
+                    return Step::Item(Err(self.end_with(error.into(), endpoint)));
+                }
+            };
+            if let Some(line) = line {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
@@ -191,7 +153,7 @@ impl WatchLoop {
                     }
                     Err(error) => {
                         let error = with_endpoint(error, self.open.take().and_then(|o| o.endpoint).as_ref());
-                        self.quiet_polls += 1;
+                        self.backoff.quiet();
                         return Step::Item(Err(error));
                     }
                 }
@@ -217,16 +179,23 @@ impl WatchLoop {
     }
 
     /// An event to deliver, unless it is one already delivered.
-    fn deliver(&mut self, event: Response) -> Option<Result<Response, Error>> {
+    fn deliver(&mut self, mut event: Response) -> Option<Result<Response, Error>> {
         let index = event.index;
         if self.next_index().is_some_and(|next| index < next) {
             return None;
         }
+        let Some(next) = index.checked_add(1) else {
+            let endpoint = self.open.take().and_then(|open| open.endpoint);
+            return Some(Err(
+                self.end_with(no_index_after(InvalidResponseKind::Json, "an event's modifiedIndex"), endpoint)
+            ));
+        };
         let open = self.open.as_mut().expect("events come from an open stream");
-        self.next_index.store(index + 1, Ordering::Relaxed);
+        event.cluster_id.clone_from(&open.cluster_id);
+        self.next_index.store(next, Ordering::Relaxed);
         open.delivered = true;
         open.unchecked = true;
-        self.quiet_polls = 0;
+        self.backoff.reset();
         if index <= open.registered_at {
             // From etcd's history: etcd answers such a watch with this one event and then nothing. A stream stays
             // open: drop it. A plain wait's answer ends: read it to its end, so that its connection is reused.
@@ -238,10 +207,17 @@ impl WatchLoop {
         Some(Ok(event))
     }
 
+    /// Ends the watch with `error`: what follows cannot be asked for.
+    fn end_with(&mut self, error: Error, endpoint: Option<Endpoint>) -> Error {
+        self.ended = true;
+        self.open = None;
+        with_endpoint(error, endpoint.as_ref())
+    }
+
     fn close(&mut self) {
         if let Some(open) = self.open.take() {
             if !open.delivered {
-                self.quiet_polls += 1;
+                self.backoff.quiet();
             }
         }
     }
@@ -254,17 +230,14 @@ impl WatchLoop {
     /// one reuses its connection: a watch that starts behind a burst of writes catches up one round trip per
     /// event, not one new connection per event. Once past that index, it streams again.
     async fn open_stream(&mut self) -> Option<Result<Response, Error>> {
-        if self.quiet_polls > 0 {
-            let exponent = (self.quiet_polls - 1).min(8);
-            tokio::time::sleep((FIRST_BACKOFF * 2u32.pow(exponent)).min(MAX_BACKOFF)).await;
-        }
+        self.backoff.wait().await;
         let next_index = self.next_index();
         let streaming = next_index.is_none_or(|next| next > self.catch_up_to);
-        let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
+        let (base, recursive) = (self.keys.base(), self.options.recursive);
         let request = if streaming {
-            request::watch(prefix, &self.key, recursive, next_index)
+            request::watch(base, &self.key, recursive, next_index)
         } else {
-            request::wait_once(prefix, &self.key, recursive, next_index)
+            request::wait_once(base, &self.key, recursive, next_index)
         };
         let request = match request {
             Ok(request) => request,
@@ -277,31 +250,37 @@ impl WatchLoop {
             Ok(response) => response,
             Err(error) => {
                 // No member could be reached: say so; polled again, the watch tries again from the same index.
-                self.quiet_polls += 1;
+                self.backoff.quiet();
                 return Some(Err(error));
             }
         };
         let (parts, body) = response.into_parts();
         let endpoint = parts.extensions.get::<Endpoint>().cloned();
         if parts.status == StatusCode::OK {
-            let registered_at = match parts.headers.get(X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.parse().ok()) {
+            let registered_at = match parts.headers.get(X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            {
                 Some(index) => index,
                 None => {
-                    self.quiet_polls += 1;
+                    self.backoff.quiet();
                     let kind = InvalidResponseKind::MissingHeader("X-Etcd-Index");
                     let error = InvalidResponse::new(kind, parts.status, b"").into();
                     return Some(Err(with_endpoint(error, endpoint.as_ref())));
                 }
             };
             if self.next_index().is_none() {
-                self.next_index.store(registered_at + 1, Ordering::Relaxed);
+                let Some(next) = registered_at.checked_add(1) else {
+                    let error = no_index_after(InvalidResponseKind::BadHeader("X-Etcd-Index"), "X-Etcd-Index");
+                    return Some(Err(self.end_with(error, endpoint)));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
             }
             self.open = Some(OpenStream {
                 body,
                 endpoint,
                 registered_at,
                 streaming,
-                buffer: Vec::new(),
+                lines: LineBuffer::default(),
+                cluster_id: parts.headers.get(X_ETCD_CLUSTER_ID).and_then(|v| v.to_str().ok()).map(str::to_owned),
                 delivered: false,
                 unchecked: false,
                 timer: None,
@@ -311,24 +290,21 @@ impl WatchLoop {
             });
             return None;
         }
-        let error = match body.bytes().await {
-            Ok(bytes) => decode::error(parts.status, &bytes),
-            Err(e) => InvalidResponse::new(InvalidResponseKind::Body, parts.status, b"").with_source(e).into(),
-        };
+        let error = read_refusal(parts.status, body).await;
         let error = with_endpoint(error, endpoint.as_ref());
         if error.is_event_index_cleared() && self.options.recover_when_cleared {
             return Some(self.snapshot().await);
         }
         if error.code() == Some(ErrorCode::WATCHER_CLEARED) {
             // etcd dropped its watchers while recovering: ask again from the same index.
-            self.quiet_polls += 1;
+            self.backoff.quiet();
             return None;
         }
         // etcd's refusals (401 without recovery included) would be repeated: end after saying it.
         if error.is_etcd() {
             self.ended = true;
         } else {
-            self.quiet_polls += 1;
+            self.backoff.quiet();
         }
         Some(Err(error))
     }
@@ -341,18 +317,25 @@ impl WatchLoop {
         }
         match self.keys.get(&self.key, Some(options)).await {
             Ok(snapshot) => {
-                self.next_index.store(snapshot.index + 1, Ordering::Relaxed);
+                let Some(next) = snapshot.index.checked_add(1) else {
+                    let error = no_index_after(InvalidResponseKind::BadHeader("X-Etcd-Index"), "X-Etcd-Index");
+                    return Err(self.end_with(error, None));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
                 Ok(snapshot)
             }
             Err(error) if error.is_key_not_found() => {
                 let index = error.as_etcd().map_or(0, |e| e.index());
-                self.next_index.store(index + 1, Ordering::Relaxed);
+                let Some(next) = index.checked_add(1) else {
+                    return Err(self.end_with(no_index_after(InvalidResponseKind::Json, "an error's index"), None));
+                };
+                self.next_index.store(next, Ordering::Relaxed);
                 let mut empty = Response::new(Action::Get, Node::default());
                 empty.index = index;
                 Ok(empty)
             }
             Err(error) => {
-                self.quiet_polls += 1;
+                self.backoff.quiet();
                 Err(error)
             }
         }
@@ -367,10 +350,10 @@ impl WatchLoop {
                 tracing::debug!(%error, "the watch stream broke");
                 Read::Over
             }
-            Woke::Over(None) if !open.streaming && !open.buffer.is_empty() => {
+            Woke::Over(None) if !open.streaming && !open.lines.pending().is_empty() => {
                 // A plain wait's answer is whole once it ended, its last line too, with or without a newline:
                 // take that line, then meet the end again.
-                open.buffer.push(b'\n');
+                open.lines.push(b"\n");
                 open.woke = Some(Woke::Over(None));
                 Read::Again
             }
@@ -380,10 +363,10 @@ impl WatchLoop {
                 let endpoint = open.endpoint.clone();
                 let timeout = self.options.liveness.map_or(CHECK_TIMEOUT, |liveness| liveness.timeout);
                 let next_index = self.next_index.load(Ordering::Relaxed);
-                let (prefix, recursive) = (self.keys.prefix(), self.options.recursive);
+                let (base, recursive) = (self.keys.base(), self.options.recursive);
                 match check_stream(
                     self.keys.client(),
-                    prefix,
+                    base,
                     &self.key,
                     recursive,
                     next_index,
@@ -412,122 +395,5 @@ impl WatchLoop {
                 Read::Unwell(endpoint.clone())
             }
         }
-    }
-}
-
-/// What the member serving a stream says of the watch's next index.
-enum StreamCheck {
-    /// Its store has not reached the next index: no event can have been missed.
-    UpToDate,
-    /// Its store moved past the next index: events of the watched key may be among them, and the stream may
-    /// have been dropped; a new stream from the next index gets them from etcd's history, once each.
-    MayBeBehind,
-    /// It did not answer within the timeout, or failed: the stream's member is unwell.
-    NoAnswer,
-}
-
-/// Asks the member serving a stream (the client's pinned one when the stream's is not known), with a plain wait at the next index, for its store's index
-/// (`X-Etcd-Index`, sent with the headers at once whether the wait answers from history or waits), and compares.
-///
-/// Why not wait for the body: whether it comes from history at once or only after a later event cannot be told
-/// apart by time on a slow link; the index can. A store that moved on for other keys only makes the watch open a
-/// new stream, which costs a request and loses nothing.
-async fn check_stream(
-    client: &etcd_transport::Client,
-    prefix: &str,
-    key: &str,
-    recursive: bool,
-    next_index: u64,
-    endpoint: Option<&Endpoint>,
-    timeout: Duration,
-) -> StreamCheck {
-    let wait_index = Some(next_index).filter(|&index| index > 0);
-    let Ok(mut request) = request::wait_once(prefix, key, recursive, wait_index) else {
-        return StreamCheck::MayBeBehind;
-    };
-    if let Some(endpoint) = endpoint {
-        request.extensions_mut().insert(etcd_transport::rotation::SendTo(endpoint.clone()));
-    }
-    let response = match tokio::time::timeout(timeout, client.send(request)).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(_)) | Err(_) => return StreamCheck::NoAnswer,
-    };
-    if response.status() != StatusCode::OK {
-        // An error (such as the index cleared) is for a new stream to meet and report.
-        return StreamCheck::MayBeBehind;
-    }
-    // Dropping the response closes the wait's connection: nothing else is read.
-    let index = response.headers().get(&X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-    match index {
-        Some(index) if index < next_index => StreamCheck::UpToDate,
-        _ => StreamCheck::MayBeBehind,
-    }
-}
-
-impl OpenStream {
-    /// Waits for the stream's next bytes, up to the quiet time that applies: after events, the check that etcd
-    /// still sends everything; else, with a liveness probe, its interval; else for as long as it takes.
-    fn poll_wait(&mut self, cx: &mut Context<'_>, liveness: Option<Liveness>) -> Poll<Woke> {
-        loop {
-            if self.timing.is_none() {
-                let wait = match (self.unchecked, liveness) {
-                    (true, _) => Some((QuietWait::AfterEvents, QUIET_AFTER_EVENTS)),
-                    (false, Some(liveness)) if self.endpoint.is_some() => {
-                        Some((QuietWait::Liveness, liveness.interval))
-                    }
-                    (false, _) => None,
-                };
-                if let Some((kind, wait)) = wait {
-                    let deadline = match kind {
-                        QuietWait::AfterEvents => Instant::now() + wait,
-                        QuietWait::Liveness => self.alive_at + wait,
-                    };
-                    match self.timer.as_mut() {
-                        Some(timer) => timer.as_mut().reset(deadline),
-                        None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
-                    }
-                    self.timing = Some(kind);
-                }
-            }
-            // The stream first, as `tokio::time::timeout` would: bytes that came with the timer are not lost.
-            if let Poll::Ready(frame) = Pin::new(&mut self.body.frame()).poll(cx) {
-                // Each frame starts a new wait.
-                self.timing = None;
-                match frame {
-                    Some(Ok(frame)) => match frame.into_data() {
-                        Ok(data) => {
-                            self.alive_at = Instant::now();
-                            self.buffer.extend_from_slice(&data);
-                            return Poll::Ready(Woke::Data { line: data.contains(&b'\n') });
-                        }
-                        // Trailers: nothing to read; wait again.
-                        Err(_) => continue,
-                    },
-                    Some(Err(error)) => return Poll::Ready(Woke::Over(Some(error))),
-                    None => return Poll::Ready(Woke::Over(None)),
-                }
-            }
-            let Some(kind) = self.timing else { return Poll::Pending };
-            let timer = self.timer.as_mut().expect("a timing wait has its timer");
-            ready!(timer.as_mut().poll(cx));
-            self.timing = None;
-            return Poll::Ready(Woke::Quiet(kind));
-        }
-    }
-
-    /// The next complete line of the stream (etcd ends each event with a newline).
-    fn take_line(&mut self) -> Option<Vec<u8>> {
-        let end = self.buffer.iter().position(|&b| b == b'\n')?;
-        let rest = self.buffer.split_off(end + 1);
-        let mut line = std::mem::replace(&mut self.buffer, rest);
-        line.pop();
-        Some(line)
-    }
-}
-
-fn with_endpoint(error: Error, endpoint: Option<&Endpoint>) -> Error {
-    match endpoint {
-        Some(endpoint) => error.with_endpoint(endpoint.as_str()),
-        None => error,
     }
 }

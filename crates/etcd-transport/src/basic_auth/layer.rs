@@ -6,7 +6,7 @@ use super::{BasicAuth, Credentials};
 /// Applies [`BasicAuth`] to a service.
 #[derive(Clone)]
 pub struct BasicAuthLayer {
-    header: HeaderValue,
+    header: Option<HeaderValue>,
 }
 
 impl BasicAuthLayer {

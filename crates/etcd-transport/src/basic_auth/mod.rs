@@ -1,7 +1,9 @@
 //! HTTP basic authentication on every attempt, for etcd's v2 auth.
 //!
 //! The header is computed once and marked sensitive, so that HTTP/2 never indexes it and `Debug` of the
-//! request hides it; [`Credentials`] never prints the password.
+//! request hides it; [`Credentials`] never prints the password. Credentials with an empty user name send no
+//! header at all, as the Go client does (it keeps credentials only `if cfg.Username != ""`): etcd then serves
+//! the request as its guest user.
 
 mod layer;
 mod service;
@@ -32,12 +34,15 @@ impl Credentials {
         &self.username
     }
 
-    /// The `Authorization` header value, marked sensitive.
-    pub(crate) fn header_value(&self) -> HeaderValue {
+    /// The `Authorization` header value, marked sensitive; none for an empty user name (guest access).
+    pub(crate) fn header_value(&self) -> Option<HeaderValue> {
+        if self.username.is_empty() {
+            return None;
+        }
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.username, self.password));
         let mut value = HeaderValue::from_str(&format!("Basic {token}")).expect("base64 text is a valid header value");
         value.set_sensitive(true);
-        value
+        Some(value)
     }
 }
 
@@ -70,5 +75,18 @@ mod tests {
         let response = service.oneshot(Request::new(RequestBody::empty())).await.unwrap();
         let body = response.into_body().bytes().await.unwrap();
         assert_eq!(body, "Basic cm9vdDpzM2NyZXQ=");
+    }
+
+    #[tokio::test]
+    async fn an_empty_user_name_sends_no_header_as_in_go() {
+        let service =
+            BasicAuthLayer::new(Credentials::new("", "pw")).layer(service_fn(|req: Request<RequestBody>| async move {
+                Ok::<_, std::convert::Infallible>(Response::new(Body::from(format!(
+                    "{}",
+                    req.headers().contains_key(AUTHORIZATION)
+                ))))
+            }));
+        let response = service.oneshot(Request::new(RequestBody::empty())).await.unwrap();
+        assert_eq!(response.into_body().bytes().await.unwrap(), "false");
     }
 }

@@ -5,12 +5,15 @@ use http::{HeaderValue, Request};
 use tower::Service;
 
 use super::Credentials;
+use crate::redirect::CredentialsWithheld;
 
-/// Sets the `Authorization` header of every request that has none; see the [module docs](super).
+/// Sets the `Authorization` header of every request that has none, but a redirect to another host; see the
+/// [module docs](super).
 #[derive(Clone)]
 pub struct BasicAuth<S> {
     inner: S,
-    header: HeaderValue,
+    /// `None` for an empty user name: nothing to add.
+    header: Option<HeaderValue>,
 }
 
 impl<S> BasicAuth<S> {
@@ -19,7 +22,7 @@ impl<S> BasicAuth<S> {
         BasicAuth::from_header(inner, credentials.header_value())
     }
 
-    pub(crate) fn from_header(inner: S, header: HeaderValue) -> Self {
+    pub(crate) fn from_header(inner: S, header: Option<HeaderValue>) -> Self {
         BasicAuth { inner, header }
     }
 
@@ -53,7 +56,11 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> S::Future {
-        request.headers_mut().entry(AUTHORIZATION).or_insert_with(|| self.header.clone());
+        // A redirect to another host carries no credentials (see `RedirectPolicy`).
+        let withheld = request.extensions().get::<CredentialsWithheld>().is_some();
+        if let Some(header) = self.header.as_ref().filter(|_| !withheld) {
+            request.headers_mut().entry(AUTHORIZATION).or_insert_with(|| header.clone());
+        }
         self.inner.call(request)
     }
 }

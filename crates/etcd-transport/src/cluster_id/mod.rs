@@ -60,6 +60,9 @@ impl fmt::Display for ClusterId {
     }
 }
 
+/// How much of a foreign cluster ID an error keeps.
+const MAX_ANSWERED: usize = 64;
+
 /// An attempt was answered by a member of another cluster than the expected one (its `X-Etcd-Cluster-Id`).
 /// The request was not applied by the expected cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,7 +73,15 @@ pub struct ForeignClusterAnswer {
 
 impl ForeignClusterAnswer {
     pub(crate) fn new(expected: ClusterId, answered: impl Into<String>) -> Self {
-        ForeignClusterAnswer { expected, answered: answered.into() }
+        let mut answered = answered.into();
+        // A cluster ID is 16 hexadecimal digits: a server's header of kilobytes is cut, not repeated in full in
+        // every error that names it.
+        if answered.len() > MAX_ANSWERED {
+            let end = (0..=MAX_ANSWERED).rev().find(|&end| answered.is_char_boundary(end)).unwrap_or(0);
+            answered.truncate(end);
+            answered.push('…');
+        }
+        ForeignClusterAnswer { expected, answered }
     }
 
     /// The cluster the client expects.
@@ -105,6 +116,14 @@ mod tests {
 
     use super::*;
     use crate::{Body, RequestBody};
+
+    #[test]
+    fn a_huge_foreign_cluster_id_is_cut_in_the_error() {
+        let error = ForeignClusterAnswer::new(ClusterId(1), "é".repeat(10_000));
+        assert!(error.answered().len() <= MAX_ANSWERED + '…'.len_utf8(), "{}", error.answered().len());
+        assert!(error.to_string().len() < 200, "{error}");
+        assert_eq!(ForeignClusterAnswer::new(ClusterId(1), "cdf818194e3a8c32").answered(), "cdf818194e3a8c32");
+    }
 
     async fn answer(check: ClusterIdCheckLayer, header: Option<&'static str>) -> Result<(), etcd_core::BoxError> {
         let service = check.layer(service_fn(move |_: Request<RequestBody>| async move {

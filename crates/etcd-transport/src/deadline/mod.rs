@@ -1,4 +1,4 @@
-//! The caller's budget for a whole call, across every attempt and endpoint (the seed's context deadline).
+//! The caller's budget for a whole call, across every attempt and endpoint (the Go client's context deadline).
 //!
 //! When it passes, the call ends with [`DeadlineExceeded`](etcd_core::DeadlineExceeded), whatever the attempts had
 //! met, and the attempt in flight is dropped, which closes its connection. A write may have been applied. The
@@ -7,6 +7,10 @@
 //!
 //! It is not the per-attempt header timeout, which bounds one attempt so that one slow endpoint does not eat
 //! the whole budget; the two errors say which fired.
+//!
+//! Why not `tower::timeout`: the budget comes per request (the [`CallTimeout`] extension) as well as per client,
+//! a call without one must carry no timer, and the caller's error is the typed
+//! [`DeadlineExceeded`](etcd_core::DeadlineExceeded) with its budget, not tower's `Elapsed`.
 
 mod layer;
 mod service;

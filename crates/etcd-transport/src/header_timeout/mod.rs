@@ -1,9 +1,13 @@
 //! A bound on one attempt: connect, send, and wait for the response headers.
 //!
-//! The seed's `HeaderTimeoutPerRequest`. It bounds a single attempt on a single endpoint, not the whole call
-//! (that is the caller's deadline), and it stops at the headers: a body that is streaming, such as a watch's
-//! long poll after etcd registered it, is never cut. When it fires, the attempt fails with
-//! [`HeaderTimeoutElapsed`]; the failover layer then decides whether another endpoint may be tried.
+//! The Go client's `HeaderTimeoutPerRequest`. It bounds a single attempt on a single endpoint, not the whole
+//! call (that is the caller's deadline), and it stops at the headers (the body's pieces are bounded by
+//! [`whole_body`](crate::whole_body), a watch's stream by the watcher). When it fires, the attempt fails with
+//! [`HeaderTimeoutElapsed`]; the retry policy then decides whether another endpoint may be tried.
+//!
+//! Why not `tower::timeout`: its `Elapsed` does not say which bound fired nor how long it was, and the
+//! rotation turns this error into [`AttemptFailure::HeaderTimeout`](etcd_core::AttemptFailure::HeaderTimeout)
+//! with its duration, which the caller's error shows.
 
 mod future;
 mod layer;

@@ -3,12 +3,12 @@ use std::task::{Context, Poll};
 
 use crate::RequestBody;
 use etcd_core::BoxError;
-use http::header::LOCATION;
+use http::header::{AUTHORIZATION, COOKIE, HeaderName, LOCATION, PROXY_AUTHORIZATION};
 use http::uri::{PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri};
 use tower::{Service, ServiceExt};
 
-use super::{RedirectAttempt, RedirectPolicy, ResponseFuture};
+use super::{CredentialsWithheld, RedirectAttempt, RedirectPolicy, ResponseFuture};
 use crate::LongPoll;
 
 /// Follows redirects as its policy allows; see the [module docs](super).
@@ -74,7 +74,25 @@ fn copy_for_redirect(request: &Request<RequestBody>) -> Request<RequestBody> {
     if request.extensions().get::<LongPoll>().is_some() {
         copy.extensions_mut().insert(LongPoll);
     }
+    if request.extensions().get::<CredentialsWithheld>().is_some() {
+        copy.extensions_mut().insert(CredentialsWithheld);
+    }
     copy
+}
+
+/// Takes the credentials off a request bound elsewhere: the headers that carry them, any header marked sensitive,
+/// and (through the marker) the basic auth the layer below would add.
+fn withhold_credentials(request: &mut Request<RequestBody>) {
+    let headers = request.headers_mut();
+    for name in [AUTHORIZATION, PROXY_AUTHORIZATION, COOKIE] {
+        headers.remove(name);
+    }
+    let sensitive: Vec<HeaderName> =
+        headers.iter().filter(|(_, value)| value.is_sensitive()).map(|(name, _)| name.clone()).collect();
+    for name in sensitive {
+        headers.remove(name);
+    }
+    request.extensions_mut().insert(CredentialsWithheld);
 }
 
 /// Follows a redirect `response` to `request`, and the ones after it, as `policy` allows.
@@ -103,6 +121,9 @@ where
             return Ok(response);
         }
         tracing::debug!(%status, location = %next, "following a redirect");
+        if !policy.sends_credentials(request.uri(), &next) {
+            withhold_credentials(&mut request);
+        }
         *request.uri_mut() = next;
         let again = copy_for_redirect(&request);
         response = inner.clone().oneshot(request).await.map_err(Into::into)?;

@@ -31,3 +31,6 @@ pub(crate) use configured::ConfiguredPolicy;
 pub(crate) use policy::policy_idempotency;
 
 pub use policy::{GoRetryPolicy, SafeRetryPolicy};
+
+#[cfg(test)]
+mod tests;

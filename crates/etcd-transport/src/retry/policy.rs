@@ -31,12 +31,14 @@ impl SafeRetryPolicy {
         SafeRetryPolicy { budget: Arc::new(budget), attempts: Attempts::default() }
     }
 
-    /// Whether a request of this kind may be sent elsewhere after this failure: a read after anything but an
-    /// answer too large to take; any request after a failure that certainly did not apply it.
+    /// Whether a request of this kind may be sent elsewhere after this failure: a read (or a write no copy of
+    /// which can change anything) after anything but an answer it could not read; any request after a failure
+    /// that certainly did not apply it.
     pub fn may_replay(failure: &AttemptFailure, idempotency: Idempotency) -> bool {
-        match idempotency {
-            Idempotency::Read => !is_unreadable_answer(failure, idempotency),
-            _ => !failure.may_have_been_applied(),
+        if idempotency.is_replay_safe() {
+            !is_unreadable_answer(failure, idempotency)
+        } else {
+            !failure.may_have_been_applied()
         }
     }
 }

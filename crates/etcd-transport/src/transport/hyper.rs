@@ -22,6 +22,32 @@ use crate::Body;
 /// starts at 8 KiB and is held, mostly empty, for as long as the connection waits.
 const LONG_POLL_READ_BUFFER: usize = 2048;
 
+/// How many idle connections the default transport keeps per member by default: 64.
+///
+/// A burst of concurrent calls opens a connection per call in flight; without a bound, every one of them then
+/// stays open, idle, for the idle timeout (1,000 concurrent calls left 1,000 sockets for 90 s). 64 keeps a steady
+/// 64 calls in flight per member (the busiest workload of the benchmarks) on reused connections, and closes the
+/// rest of a burst as soon as it is idle. Go's `net/http` keeps 2, which makes a concurrent client reconnect.
+pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 64;
+
+/// How long the default transport keeps an idle connection by default: 90 s, as hyper-util and Go's
+/// `http.DefaultTransport`.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The connection pools' bounds ([`Config::pool_max_idle_per_host`](crate::Config::pool_max_idle_per_host),
+/// [`Config::pool_idle_timeout`](crate::Config::pool_idle_timeout)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PoolSettings {
+    pub(crate) max_idle_per_host: usize,
+    pub(crate) idle_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings { max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST, idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT }
+    }
+}
+
 /// The default transport: hyper-util's pooled HTTP/1.1 client, its connection pools shared by every clone, over
 /// `http://` and (with the `tls` feature, on by default) `https://`.
 ///
@@ -66,9 +92,12 @@ impl<C> Pair<C>
 where
     C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
 {
-    fn over(connector: C) -> Self {
+    fn over(connector: C, pool: PoolSettings) -> Self {
         let mut builder = HyperClient::builder(TokioExecutor::new());
-        builder.pool_timer(TokioTimer::new()).pool_idle_timeout(Duration::from_secs(90));
+        builder
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(pool.idle_timeout)
+            .pool_max_idle_per_host(pool.max_idle_per_host);
         let calls = builder.build(connector.clone());
         let long_polls = builder.http1_read_buf_exact_size(LONG_POLL_READ_BUFFER).build(connector);
         Pair { calls, long_polls }
@@ -80,8 +109,9 @@ where
 }
 
 impl HyperTransport {
-    /// A pooled client with Nagle's algorithm off (etcd's answers are small and latency-bound) and idle
-    /// connections kept for 90 seconds. `https://` endpoints are checked against the system's roots.
+    /// A pooled client with Nagle's algorithm off (etcd's answers are small and latency-bound), and at most
+    /// [`DEFAULT_POOL_MAX_IDLE_PER_HOST`] idle connections per member, each kept for
+    /// [`DEFAULT_POOL_IDLE_TIMEOUT`]. `https://` endpoints are checked against the system's roots.
     pub fn new() -> Self {
         HyperTransport::with_connect_timeout(None)
     }
@@ -90,6 +120,11 @@ impl HyperTransport {
     /// [`ConnectError`]: the request never left, so any request may go to the next endpoint. Keep it below the
     /// header timeout, which would otherwise fire first and leave a write's outcome unknown.
     pub fn with_connect_timeout(timeout: Option<Duration>) -> Self {
+        HyperTransport::with_pool(timeout, PoolSettings::default())
+    }
+
+    /// [`HyperTransport::with_connect_timeout`] with pools bounded as `pool` says.
+    pub(crate) fn with_pool(timeout: Option<Duration>, pool: PoolSettings) -> Self {
         let http = http_connector(timeout);
         #[cfg(feature = "tls")]
         let https = crate::tls::https_connector(None, http.clone())
@@ -98,6 +133,7 @@ impl HyperTransport {
             http,
             #[cfg(feature = "tls")]
             https,
+            pool,
         )
     }
 
@@ -120,17 +156,31 @@ impl HyperTransport {
         tls: &crate::TlsConfig,
         timeout: Option<Duration>,
     ) -> Result<Self, etcd_core::InvalidRequest> {
+        HyperTransport::with_tls_and_pool(tls, timeout, PoolSettings::default())
+    }
+
+    /// [`HyperTransport::with_tls_and_connect_timeout`] with pools bounded as `pool` says.
+    #[cfg(feature = "tls")]
+    pub(crate) fn with_tls_and_pool(
+        tls: &crate::TlsConfig,
+        timeout: Option<Duration>,
+        pool: PoolSettings,
+    ) -> Result<Self, etcd_core::InvalidRequest> {
         let http = http_connector(timeout);
         let https = crate::tls::https_connector(Some(tls), http.clone())?;
-        let transport = HyperTransport::over(http, https);
+        let transport = HyperTransport::over(http, https, pool);
         Ok(HyperTransport { presents_client_certificate: tls.presents_client_certificate(), ..transport })
     }
 
-    fn over(http: HttpConnector, #[cfg(feature = "tls")] https: hyper_rustls::HttpsConnector<HttpConnector>) -> Self {
+    fn over(
+        http: HttpConnector,
+        #[cfg(feature = "tls")] https: hyper_rustls::HttpsConnector<HttpConnector>,
+        pool: PoolSettings,
+    ) -> Self {
         let clients = Clients {
-            http: Pair::over(http),
+            http: Pair::over(http, pool),
             #[cfg(feature = "tls")]
-            https: Pair::over(https.clone()),
+            https: Pair::over(https.clone(), pool),
             #[cfg(feature = "tls")]
             https_connector: https,
         };

@@ -11,7 +11,8 @@ use http::{Request, Response};
 use tower::Service;
 use tower::util::BoxCloneSyncService;
 
-pub use self::hyper::{HyperResponseFuture, HyperTransport};
+pub(crate) use self::hyper::PoolSettings;
+pub use self::hyper::{DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST, HyperResponseFuture, HyperTransport};
 use crate::Body;
 
 /// A boxed, cloneable service over the client's request and response types; what every layer of the stack

@@ -29,7 +29,9 @@ pin_project! {
 struct Reading {
     parts: Parts,
     body: Body,
-    pieces: Vec<Bytes>,
+    /// The first piece, and the others: most answers come in one piece, which then needs no vector.
+    first: Option<Bytes>,
+    rest: Vec<Bytes>,
     len: usize,
     /// Made the first time the body keeps us waiting: most answers arrive with their headers, and need no timer.
     timer: Option<Pin<Box<Sleep>>>,
@@ -58,15 +60,15 @@ where
                     return Poll::Ready(Ok(response));
                 }
                 let (parts, body) = response.into_parts();
-                this.reading.insert(Reading { parts, body, pieces: Vec::new(), len: 0, timer: None })
+                this.reading.insert(Reading { parts, body, first: None, rest: Vec::new(), len: 0, timer: None })
             }
         };
         let result = ready!(reading.poll_body(cx, *this.limit, *this.idle));
         let reading = this.reading.take().expect("a body is read once");
         Poll::Ready(match result {
-            Ok(()) => Ok(Response::from_parts(reading.parts, Body::whole(join(reading.pieces)))),
+            Ok(()) => Ok(Response::from_parts(reading.parts, Body::whole(join(reading.first, reading.rest)))),
             Err((kind, source)) => {
-                let excerpt = reading.pieces.first().map_or(&b""[..], |piece| &piece[..]);
+                let excerpt = reading.first.as_deref().unwrap_or_default();
                 let error = InvalidResponse::new(kind, reading.parts.status, excerpt);
                 Err(match source {
                     Some(source) => error.with_source(source),
@@ -95,7 +97,10 @@ impl Reading {
                         return Poll::Ready(Err((InvalidResponseKind::TooLarge, Some(source.into()))));
                     }
                     if !data.is_empty() {
-                        self.pieces.push(data);
+                        match self.first {
+                            None => self.first = Some(data),
+                            Some(_) => self.rest.push(data),
+                        }
                     }
                     if let (Some(timer), Some(idle)) = (&mut self.timer, idle) {
                         timer.as_mut().reset(Instant::now() + idle);
@@ -115,16 +120,15 @@ impl Reading {
 
 /// The pieces as one buffer: a single piece (most answers) as it is, no copy; more, joined once at their exact
 /// total rather than grown by doubling.
-fn join(mut pieces: Vec<Bytes>) -> Bytes {
-    match pieces.len() {
-        0 => Bytes::new(),
-        1 => pieces.pop().unwrap_or_default(),
-        _ => {
-            let mut buffer = BytesMut::with_capacity(pieces.iter().map(Bytes::len).sum());
-            for piece in pieces {
-                buffer.extend_from_slice(&piece);
-            }
-            buffer.freeze()
-        }
+fn join(first: Option<Bytes>, rest: Vec<Bytes>) -> Bytes {
+    let Some(first) = first else { return Bytes::new() };
+    if rest.is_empty() {
+        return first;
     }
+    let mut buffer = BytesMut::with_capacity(first.len() + rest.iter().map(Bytes::len).sum::<usize>());
+    buffer.extend_from_slice(&first);
+    for piece in rest {
+        buffer.extend_from_slice(&piece);
+    }
+    buffer.freeze()
 }
