@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
     let root = match examples::config_from_env().and_then(|c| c.basic_auth("root", &root_password).build()) {
         Ok(client) => AuthApi::new(client),
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.report());
             return ExitCode::FAILURE;
         }
     };
@@ -42,7 +42,7 @@ async fn main() -> ExitCode {
     match outcome.and(cleanup) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.report());
             ExitCode::FAILURE
         }
     }

@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.report());
             ExitCode::FAILURE
         }
     }
@@ -37,7 +37,7 @@ async fn run() -> Result<(), Error> {
 
     match members.leader().await {
         Ok(leader) => println!("leader: {} ({})", leader.name, leader.id),
-        Err(error) => println!("leader: none known ({error})"),
+        Err(error) => println!("leader: none known ({})", error.report()),
     }
 
     let health = status.health().await?;

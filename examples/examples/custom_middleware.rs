@@ -1,24 +1,27 @@
-//! Your own tower middleware around the client: a concurrency limit and a call counter around each whole call,
-//! and tower-http's tracing around each attempt on one member, so the log shows every HTTP exchange, failovers
-//! included.
+//! Your own tower middleware around the client: a concurrency limit, a rate limit and a call counter around each
+//! whole call, and tower-http's tracing around each attempt on one member, so the log shows every HTTP exchange,
+//! failovers included.
 //!
 //! `RUST_LOG=debug ETCD_ENDPOINTS=http://127.0.0.1:2379 cargo run -p examples --example custom_middleware`
-//! (and the TLS and auth variables of [`examples::config_from_env`])
+//! (and the TLS and auth variables of [`examples::config_from_env`]); without `RUST_LOG` nothing is logged.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use etcd_keys::KeysApi;
-use etcd_transport::{Body, BoxedService};
+use etcd_transport::{Body, BoxedService, RequestBody};
 use tower::ServiceBuilder;
-use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::buffer::BufferLayer;
+use tower::limit::{GlobalConcurrencyLimitLayer, RateLimitLayer};
 use tower_http::trace::TraceLayer;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "debug".into()))
+        // Quiet unless asked: RUST_LOG=debug shows each attempt.
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "off".into()))
         .init();
 
     // A metric: calls and failed calls, counted around the whole call.
@@ -44,19 +47,27 @@ async fn main() -> ExitCode {
     let client = match examples::config_from_env() {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.report());
             return ExitCode::FAILURE;
         }
     };
     let client = client
         // At most 8 calls in flight across every clone of this client.
         .layer(GlobalConcurrencyLimitLayer::new(8))
+        // A layer whose service is not `Clone`, as tower's RateLimit (it owns its window's state), goes behind a
+        // Buffer, in one layer: the client clones its stack for every call, and the Buffer's clones share one
+        // RateLimit in a worker task (spawned when the client is built, so build inside the runtime).
+        .layer(
+            ServiceBuilder::new()
+                .layer(BufferLayer::<http::Request<RequestBody>>::new(64))
+                .layer(RateLimitLayer::new(100, Duration::from_secs(1))),
+        )
         .layer(count_calls)
         .attempt_layer(trace_attempts);
     let keys = match client.build() {
         Ok(client) => KeysApi::new(client),
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.report());
             return ExitCode::FAILURE;
         }
     };
@@ -81,7 +92,7 @@ async fn main() -> ExitCode {
     );
     match results.into_iter().find_map(Result::err) {
         Some(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.report());
             ExitCode::FAILURE
         }
         None => ExitCode::SUCCESS,

@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.report());
             if let Some(hint) = tls_hint(&error) {
                 eprintln!("hint: {hint}");
             }

@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
     let client = match examples::client_from_env() {
         Ok(client) => client,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.report());
             return ExitCode::FAILURE;
         }
     };
@@ -43,9 +43,9 @@ async fn main() -> ExitCode {
                 let _ = writeln!(out, "{} {} {}", event.action, event.node.key, event.node.modified_index);
                 let _ = out.flush();
             }
-            Err(error) if error.is_cluster() => eprintln!("no member reachable, retrying: {error}"),
+            Err(error) if error.is_cluster() => eprintln!("no member reachable, retrying: {}", error.report()),
             Err(error) => {
-                eprintln!("error: {error}");
+                eprintln!("error: {}", error.report());
                 return ExitCode::FAILURE;
             }
         }

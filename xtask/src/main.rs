@@ -2,6 +2,7 @@
 
 mod bench;
 mod chaos;
+mod package;
 mod provision;
 mod state;
 
@@ -20,15 +21,18 @@ const HELP: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  test [ARGS...]                  Ensure an etcd binary (provisioning one if none is found), then run
-                                  `cargo test --workspace ARGS...` against it (ETCD_BIN is set for the
-                                  tests). With ETCD_REQUIRED=1, a missing etcd is an error instead of
-                                  a warning (tests that need etcd would otherwise skip). When the whole
-                                  workspace is tested and passes, a short chaos run follows on the same
-                                  etcd (`chaos --duration $CHAOS_DURATION`, 60 s unless set; 0 skips it).
-  quickstart                      Start a single etcd member, run the `quickstart` example of the
-                                  `examples` package against it (ETCD_ENDPOINTS), stop it; exits
-                                  with the example's exit code.
+  test [ARGS...]                  Check that each publishable crate packages (`cargo package`), ensure
+                                  an etcd binary (provisioning one if none is found), then run
+                                  `cargo test --workspace --all-features ARGS...` against it (ETCD_BIN
+                                  is set for the tests). With ETCD_REQUIRED=1, a missing etcd is an
+                                  error instead of a warning (tests that need etcd would otherwise
+                                  skip). When the whole workspace is tested and passes, a short chaos
+                                  run follows on the same etcd (`chaos --duration $CHAOS_DURATION`,
+                                  60 s unless set; 0 skips it).
+  quickstart                      Build the `quickstart` example of the `examples` package, start a
+                                  single etcd member, run the example against it (ETCD_ENDPOINTS),
+                                  stop it; exits with the example's exit code. etcd is stopped and
+                                  its data removed also when xtask is interrupted or killed.
   etcd start [--members N]        Start an N-member cluster (default 1) that keeps running after
                                   this command returns; prints ETCD_ENDPOINTS=... on stdout (so
                                   `export $(cargo xtask etcd start)` sets it). State is kept in
@@ -186,7 +190,22 @@ fn ensure_etcd() -> Result<EtcdBinary, String> {
 }
 
 fn cargo() -> Command {
-    Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // What `cargo run` set for xtask itself is not the inner cargo's: ring's build script reruns when
+    // CARGO_MANIFEST_DIR changes, so an inherited one rebuilt ring and the TLS stack on every run.
+    for (key, _) in env::vars_os() {
+        if key.to_str().is_some_and(is_set_by_cargo_run) {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// Whether `name` is a variable `cargo run` sets for the program it runs (not one of the user's settings).
+fn is_set_by_cargo_run(name: &str) -> bool {
+    matches!(name, "CARGO_MANIFEST_DIR" | "CARGO_MANIFEST_PATH" | "CARGO_CRATE_NAME" | "CARGO_BIN_NAME")
+        || name.starts_with("CARGO_PKG_")
+        || name.starts_with("CARGO_PRIMARY_PACKAGE")
 }
 
 /// The exit code to pass on for a child's status (128+N for a signal N).
@@ -211,10 +230,23 @@ fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
             None
         }
     };
+    let root = env::current_dir()
+        .ok()
+        .and_then(|d| etcd_testkit::workspace_root(&d))
+        .ok_or("cannot find the workspace's root (run through `cargo xtask`)")?;
+    package::check(&root)?;
     let mut cmd = cargo();
     cmd.arg("test");
     if !selects_packages(args) {
         cmd.arg("--workspace");
+    }
+    // Opt-in features have tests too (etcd-members' `srv`): a run of the suite builds them all.
+    if !args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a.starts_with("--features") || a == "-F" || a == "--all-features")
+    {
+        cmd.arg("--all-features");
     }
     cmd.args(args);
     if let Some(b) = &binary {
@@ -247,7 +279,18 @@ fn selects_packages(args: &[String]) -> bool {
 }
 
 fn cmd_quickstart(args: &[String]) -> Result<ExitCode, String> {
+    // A first run compiles for a minute or two: say what is happening, and let cargo show its progress.
+    eprintln!("xtask: building the quickstart example (cargo build -p examples --example quickstart)");
+    let built = cargo()
+        .args(["build", "-p", "examples", "--example", "quickstart"])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !built.success() {
+        return Ok(exit_code(built));
+    }
     let binary = ensure_etcd()?;
+    eprintln!("xtask: starting etcd {} ({}) on a free port", binary.version(), binary.path().display());
+    // If this process is killed, the cluster's watchdog kills etcd and removes its data (see etcd-testkit).
     let cluster =
         Cluster::builder().members(1).binary(binary).start().map_err(|e| format!("cannot start etcd: {e}"))?;
     let endpoints = cluster.endpoints().join(",");
@@ -383,6 +426,16 @@ mod tests {
         assert!(selects_packages(&s(&["-petcd-keys"])));
         assert!(selects_packages(&s(&["--package=etcd-keys"])));
         assert!(selects_packages(&s(&["--workspace"])));
+    }
+
+    #[test]
+    fn inner_cargo_runs_without_what_cargo_run_set_for_xtask() {
+        for name in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_PKG_VERSION_MAJOR", "CARGO_PRIMARY_PACKAGE"] {
+            assert!(is_set_by_cargo_run(name), "{name}");
+        }
+        for name in ["CARGO_HOME", "CARGO_TARGET_DIR", "CARGO_BUILD_JOBS", "CARGO", "ETCD_BIN"] {
+            assert!(!is_set_by_cargo_run(name), "{name}");
+        }
     }
 
     #[test]

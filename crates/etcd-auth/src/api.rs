@@ -1,6 +1,6 @@
 use bytes::Bytes;
 use etcd_core::{AuthError, Error, InvalidResponse, InvalidResponseKind, decode};
-use etcd_transport::{Client, Endpoint};
+use etcd_transport::{Client, Endpoint, PerCallTimeout};
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -31,12 +31,13 @@ use crate::{Permission, Role, User};
 #[derive(Clone, Debug)]
 pub struct AuthApi {
     client: Client,
+    pub(crate) timeout: PerCallTimeout,
 }
 
 impl AuthApi {
     /// The auth API of the cluster `client` talks to.
     pub fn new(client: Client) -> Self {
-        AuthApi { client }
+        AuthApi { client, timeout: PerCallTimeout::default() }
     }
 
     /// The client this API sends through.
@@ -227,7 +228,12 @@ impl AuthApi {
     }
 
     /// Sends a request; a success's status and body, or the auth API's error.
-    async fn call(&self, request: http::Request<Bytes>) -> Result<Answer, Error> {
+    async fn call(&self, mut request: http::Request<Bytes>) -> Result<Answer, Error> {
+        self.timeout.apply(&mut request);
+        self.timeout.run(self.send(request)).await
+    }
+
+    async fn send(&self, request: http::Request<Bytes>) -> Result<Answer, Error> {
         let (parts, body) = self.client.send(request).await?.into_parts();
         let endpoint = parts.extensions.get::<Endpoint>().map(|e| e.as_str().to_owned());
         let with_endpoint = |error: Error| match &endpoint {

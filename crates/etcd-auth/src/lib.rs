@@ -41,6 +41,7 @@
 
 mod api;
 mod request;
+mod timeout;
 mod types;
 
 pub use api::AuthApi;

@@ -24,8 +24,8 @@ mod time;
 pub use action::Action;
 pub use error::{
     AttemptFailure, AuthError, AuthErrorKind, BoxError, ClusterError, DeadlineExceeded, EndpointError, Error,
-    ErrorCode, EtcdError, InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind, MemberError,
-    MemberErrorKind, OutcomeUnknown,
+    ErrorCode, EtcdError, InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind, InvalidValue,
+    MemberError, MemberErrorKind, OutcomeUnknown, Report,
 };
 pub use member::{Member, MemberId, ParseMemberIdError};
 pub use node::Node;

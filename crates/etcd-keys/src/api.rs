@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use etcd_core::{Error, InvalidResponse, InvalidResponseKind, Response, decode};
-use etcd_transport::{Client, Endpoint};
+use etcd_transport::{Client, Endpoint, PerCallTimeout};
 
 use crate::key::{KEYS_ROOT, KeyBase};
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
@@ -12,6 +12,15 @@ use crate::watch::{ProbeCache, WatchLoop, Watcher, WatcherOptions};
 ///
 /// Cheap to clone. Every call returns a typed [`Response`] or an [`Error`]; calls with options take
 /// `Option<XxxOptions>`, `None` meaning the defaults.
+///
+/// # Cancel safety
+///
+/// Every call is a future that does nothing until polled and may be dropped at any point: dropping it (a
+/// `tokio::select!` branch that lost, an outer timeout) drops the request in flight and closes its connection.
+/// A read dropped so is harmless. A write dropped after it was sent may still be applied by etcd, as after an
+/// [`Error::is_outcome_unknown`]; read the key to know. Dropping a [`Watcher`] ends its watch and closes its
+/// connection. For a deadline that ends in this crate's [`Error::DeadlineExceeded`] rather than a runtime's
+/// timeout error, use [`with_timeout`](KeysApi::with_timeout).
 ///
 /// # Examples
 /// ```no_run
@@ -34,6 +43,8 @@ pub struct KeysApi {
     base: KeyBase,
     /// Shared by the watchers of this API and its clones.
     probes: Arc<ProbeCache>,
+    /// The budget of each call made through this handle (see `with_timeout`).
+    pub(crate) timeout: PerCallTimeout,
 }
 
 impl KeysApi {
@@ -48,7 +59,7 @@ impl KeysApi {
     /// This is not the Go client's `NewKeysAPIWithPrefix`, whose prefix replaces `/v2/keys`: that is
     /// [`KeysApi::with_keys_path`].
     pub fn with_prefix(client: Client, prefix: impl Into<String>) -> Self {
-        KeysApi { client, base: KeyBase { root: KEYS_ROOT, prefix: prefix.into().into() }, probes: Arc::default() }
+        KeysApi::at(client, KeyBase { root: KEYS_ROOT, prefix: prefix.into().into() })
     }
 
     /// The keys API at `path` instead of `/v2/keys` (the Go client's `NewKeysAPIWithPrefix`, whose prefix
@@ -56,7 +67,11 @@ impl KeysApi {
     /// serves etcd's keys API at another path; `with_keys_path(client, "/v2/keys/app")` is
     /// `with_prefix(client, "/app")`. The path is encoded like a key, and a `.` or `..` segment is refused.
     pub fn with_keys_path(client: Client, path: impl Into<String>) -> Self {
-        KeysApi { client, base: KeyBase { root: "", prefix: path.into().into() }, probes: Arc::default() }
+        KeysApi::at(client, KeyBase { root: "", prefix: path.into().into() })
+    }
+
+    fn at(client: Client, base: KeyBase) -> Self {
+        KeysApi { client, base, probes: Arc::default(), timeout: PerCallTimeout::default() }
     }
 
     pub(crate) fn probes(&self) -> &ProbeCache {
@@ -173,7 +188,12 @@ impl KeysApi {
         Ok((read, watcher))
     }
 
-    async fn call(&self, request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
+    async fn call(&self, mut request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
+        self.timeout.apply(&mut request);
+        self.timeout.run(self.send(request)).await
+    }
+
+    async fn send(&self, request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
         let (parts, body) = self.client.send(request).await?.into_parts();
         let endpoint = parts.extensions.get::<Endpoint>();
         let with_endpoint = |error: Error| match endpoint {

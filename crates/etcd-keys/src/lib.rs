@@ -26,23 +26,20 @@
 //! it to another key.
 
 mod api;
+mod json;
 mod key;
 mod options;
 mod request;
+mod timeout;
 pub mod watch;
 
 pub use api::KeysApi;
 pub use etcd_core::{
     Action, AttemptFailure, ClusterError, EndpointError, Error, ErrorCode, EtcdError, InvalidRequest,
-    InvalidRequestKind, InvalidResponse, InvalidResponseKind, Node, OutcomeUnknown, Response,
+    InvalidRequestKind, InvalidResponse, InvalidResponseKind, InvalidValue, Node, OutcomeUnknown, Report, Response,
 };
 #[cfg(feature = "tls")]
 pub use etcd_transport::TlsConfig;
 pub use etcd_transport::{Client, Config};
 pub use options::{CreateInOrderOptions, DeleteOptions, GetOptions, MAX_TTL, PrevExist, SetOptions};
 pub use watch::{Watcher, WatcherOptions};
-
-/// The README's examples compile, so that the README stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-mod readme {}

@@ -89,7 +89,7 @@ async fn a_refused_connection_is_a_cluster_error_naming_the_endpoint() {
     let cluster = error.as_cluster().unwrap_or_else(|| panic!("{error}"));
     assert_eq!(cluster.errors()[0].endpoint(), endpoint);
     assert!(matches!(cluster.errors()[0].failure(), AttemptFailure::Connect(_)), "{error}");
-    assert!(error.to_string().contains("refused"), "{error}");
+    assert!(error.report().to_string().contains("refused"), "{error}");
 }
 
 #[tokio::test]

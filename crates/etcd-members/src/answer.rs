@@ -2,7 +2,7 @@
 //! handlers answer with (`{"message":...}`).
 
 use etcd_core::{Error, InvalidResponse, InvalidResponseKind, MemberError, decode};
-use etcd_transport::{Client, Endpoint, RequestBody};
+use etcd_transport::{Client, Endpoint, PerCallTimeout, RequestBody};
 use http::{Request, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -29,8 +29,18 @@ impl Answer {
     }
 }
 
-/// Sends `request` and returns the answer when its status is 2xx, else the error its body describes.
-pub(crate) async fn call(client: &Client, request: Request<RequestBody>) -> Result<Answer, Error> {
+/// Sends `request` within `timeout` and returns the answer when its status is 2xx, else the error its body
+/// describes.
+pub(crate) async fn call(
+    client: &Client,
+    timeout: PerCallTimeout,
+    mut request: Request<RequestBody>,
+) -> Result<Answer, Error> {
+    timeout.apply(&mut request);
+    timeout.run(send(client, request)).await
+}
+
+async fn send(client: &Client, request: Request<RequestBody>) -> Result<Answer, Error> {
     let (parts, body) = client.send(request).await?.into_parts();
     let endpoint = parts.extensions.get::<Endpoint>().cloned();
     let with_endpoint = |error: Error| match &endpoint {

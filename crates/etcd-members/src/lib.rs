@@ -9,8 +9,7 @@
 //!   [`AutoSync`] does it on an interval, with the client's seeds kept as fallback;
 //! - [`StatusApi`]: `/version`, `/health` (each member's and the cluster's), `/v2/stats/self`,
 //!   `/v2/stats/leader` and `/v2/stats/store`, typed;
-//! - [`discover_srv`] and [`SrvDiscovery`] (feature `srv`): the client endpoints named by a domain's SRV
-//!   records.
+//! - `discover_srv` and `SrvDiscovery` (feature `srv`): the client endpoints named by a domain's SRV records.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), etcd_core::Error> {
@@ -36,7 +35,8 @@
 //!
 //! # Features
 //!
-//! - `srv` (default): [`discover_srv`] and [`SrvDiscovery`], through hickory-resolver.
+//! - `srv` (opt-in): `discover_srv` and `SrvDiscovery`, through hickory-resolver, which more than doubles
+//!   the dependency tree.
 
 mod answer;
 mod auto_sync;
@@ -50,6 +50,7 @@ mod srv;
 mod stats;
 mod status;
 mod sync;
+mod timeout;
 mod version;
 
 pub use auto_sync::{AutoSync, AutoSyncHandle, AutoSyncReport, DEFAULT_AUTO_SYNC_INTERVAL};

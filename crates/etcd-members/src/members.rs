@@ -1,5 +1,5 @@
 use etcd_core::{Error, Member, MemberErrorKind, MemberId};
-use etcd_transport::Client;
+use etcd_transport::{Client, PerCallTimeout};
 use serde::Deserialize;
 
 use crate::answer;
@@ -14,7 +14,7 @@ use crate::request;
 /// ```no_run
 /// # async fn run() -> Result<(), etcd_core::Error> {
 /// use etcd_members::MembersApi;
-/// use etcd_transport::Client;
+/// use etcd_transport::{Client, PerCallTimeout};
 ///
 /// let members = MembersApi::new(Client::builder(["http://127.0.0.1:2379"]).build()?);
 /// for member in members.list().await? {
@@ -28,12 +28,13 @@ use crate::request;
 #[derive(Clone, Debug)]
 pub struct MembersApi {
     client: Client,
+    pub(crate) timeout: PerCallTimeout,
 }
 
 impl MembersApi {
     /// The members API of the cluster `client` talks to.
     pub fn new(client: Client) -> Self {
-        MembersApi { client }
+        MembersApi { client, timeout: PerCallTimeout::default() }
     }
 
     /// The client this API sends through.
@@ -51,7 +52,7 @@ impl MembersApi {
             #[serde(default)]
             members: Option<Vec<Member>>,
         }
-        let members: Members = answer::call(&self.client, request::list()).await?.json()?;
+        let members: Members = answer::call(&self.client, self.timeout, request::list()).await?.json()?;
         Ok(members.members.unwrap_or_default())
     }
 
@@ -74,7 +75,7 @@ impl MembersApi {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        answer::call(&self.client, request::add(peer_urls)?).await?.json()
+        answer::call(&self.client, self.timeout, request::add(peer_urls)?).await?.json()
     }
 
     /// Removes a member from the cluster. A member that was already removed counts as removed (etcd answers
@@ -83,7 +84,7 @@ impl MembersApi {
     /// # Errors
     /// [`Error::is_member_not_found`] when no member ever had that ID.
     pub async fn remove(&self, id: MemberId) -> Result<(), Error> {
-        match answer::call(&self.client, request::remove(id)).await {
+        match answer::call(&self.client, self.timeout, request::remove(id)).await {
             Ok(_) => Ok(()),
             Err(Error::Member(e)) if e.kind() == MemberErrorKind::Removed => Ok(()),
             Err(e) => Err(e),
@@ -102,7 +103,7 @@ impl MembersApi {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        answer::call(&self.client, request::update(id, peer_urls)?).await.map(drop)
+        answer::call(&self.client, self.timeout, request::update(id, peer_urls)?).await.map(drop)
     }
 
     /// The leader, as the member that answers sees it.
@@ -110,6 +111,6 @@ impl MembersApi {
     /// # Errors
     /// During an election members answer 503, so every endpoint fails: [`Error::Cluster`].
     pub async fn leader(&self) -> Result<Member, Error> {
-        answer::call(&self.client, request::leader()).await?.json()
+        answer::call(&self.client, self.timeout, request::leader()).await?.json()
     }
 }

@@ -1,8 +1,7 @@
 use etcd_core::{AttemptFailure, Error, Member, MemberError, MemberErrorKind};
-use etcd_transport::{Client, Endpoint};
+use etcd_transport::{Client, Endpoint, PerCallTimeout};
 use http::StatusCode;
 
-use crate::MembersApi;
 use crate::answer;
 use crate::health::{ClusterHealth, Health, MemberHealth, WireHealth};
 use crate::join::join_all;
@@ -33,12 +32,13 @@ use crate::version::Version;
 #[derive(Clone, Debug)]
 pub struct StatusApi {
     client: Client,
+    pub(crate) timeout: PerCallTimeout,
 }
 
 impl StatusApi {
     /// The status API of the cluster `client` talks to.
     pub fn new(client: Client) -> Self {
-        StatusApi { client }
+        StatusApi { client, timeout: PerCallTimeout::default() }
     }
 
     /// The client this API sends through.
@@ -51,7 +51,7 @@ impl StatusApi {
     /// # Errors
     /// The transport's errors.
     pub async fn version(&self) -> Result<Version, Error> {
-        answer::call(&self.client, request::info("/version", None)).await?.json()
+        answer::call(&self.client, self.timeout, request::info("/version", None)).await?.json()
     }
 
     /// The versions of the member at `endpoint`.
@@ -59,7 +59,7 @@ impl StatusApi {
     /// # Errors
     /// The transport's errors, for this endpoint alone.
     pub async fn version_at(&self, endpoint: &Endpoint) -> Result<Version, Error> {
-        answer::call(&self.client, request::info("/version", Some(endpoint))).await?.json()
+        answer::call(&self.client, self.timeout, request::info("/version", Some(endpoint))).await?.json()
     }
 
     /// The health of the member at `endpoint` (`GET /health`).
@@ -68,7 +68,7 @@ impl StatusApi {
     /// When the endpoint could not be asked or did not answer (refused, timed out, not etcd); an answer saying
     /// "unhealthy", with a 503 or not, is `Ok(Health::Unhealthy)`.
     pub async fn health_at(&self, endpoint: &Endpoint) -> Result<Health, Error> {
-        match answer::call(&self.client, request::info("/health", Some(endpoint))).await {
+        match answer::call(&self.client, self.timeout, request::info("/health", Some(endpoint))).await {
             Ok(answer) => Ok(answer.json::<WireHealth>()?.into_health(endpoint.clone())),
             Err(error) if is_unavailable(&error) => Ok(Health::Unhealthy { endpoint: endpoint.clone(), reason: None }),
             Err(error) => Err(error),
@@ -93,7 +93,7 @@ impl StatusApi {
     /// # Errors
     /// When the members cannot be listed; a member that cannot be asked is reported, not an error.
     pub async fn health(&self) -> Result<ClusterHealth, Error> {
-        let members = MembersApi::new(self.client.clone()).list().await?;
+        let members = self.members().list().await?;
         let members = join_all(members.iter().map(|member| self.member_health(member)).collect()).await;
         Ok(ClusterHealth { members })
     }
@@ -103,7 +103,7 @@ impl StatusApi {
     /// # Errors
     /// The transport's errors.
     pub async fn self_stats(&self) -> Result<SelfStats, Error> {
-        answer::call(&self.client, request::info("/v2/stats/self", None)).await?.json()
+        answer::call(&self.client, self.timeout, request::info("/v2/stats/self", None)).await?.json()
     }
 
     /// What the member at `endpoint` says about itself.
@@ -111,7 +111,7 @@ impl StatusApi {
     /// # Errors
     /// The transport's errors, for this endpoint alone.
     pub async fn self_stats_at(&self, endpoint: &Endpoint) -> Result<SelfStats, Error> {
-        answer::call(&self.client, request::info("/v2/stats/self", Some(endpoint))).await?.json()
+        answer::call(&self.client, self.timeout, request::info("/v2/stats/self", Some(endpoint))).await?.json()
     }
 
     /// The leader's view of its followers (`GET /v2/stats/leader`): the leader is looked up first, then asked at
@@ -121,10 +121,10 @@ impl StatusApi {
     /// The leader's errors (none during an election); [`MemberError`] of kind `NoClientUrl` when the leader
     /// advertises no client URL this client can use, of kind `NotLeader` when leadership moved meanwhile.
     pub async fn leader_stats(&self) -> Result<LeaderStats, Error> {
-        let leader = MembersApi::new(self.client.clone()).leader().await?;
+        let leader = self.members().leader().await?;
         let mut last_error = None;
         for endpoint in leader.client_urls.iter().filter_map(|url| Endpoint::parse(url).ok()) {
-            match answer::call(&self.client, request::info("/v2/stats/leader", Some(&endpoint))).await {
+            match answer::call(&self.client, self.timeout, request::info("/v2/stats/leader", Some(&endpoint))).await {
                 Ok(answer) => return answer.json(),
                 Err(error) if error.as_member().is_some_and(|e| e.kind() == MemberErrorKind::NotLeader) => {
                     return Err(error);
@@ -144,7 +144,7 @@ impl StatusApi {
     /// # Errors
     /// The transport's errors.
     pub async fn store_stats(&self) -> Result<StoreStats, Error> {
-        answer::call(&self.client, request::info("/v2/stats/store", None)).await?.json()
+        answer::call(&self.client, self.timeout, request::info("/v2/stats/store", None)).await?.json()
     }
 
     /// The v2 store's operation counts of the member at `endpoint`.
@@ -152,7 +152,7 @@ impl StatusApi {
     /// # Errors
     /// The transport's errors, for this endpoint alone.
     pub async fn store_stats_at(&self, endpoint: &Endpoint) -> Result<StoreStats, Error> {
-        answer::call(&self.client, request::info("/v2/stats/store", Some(endpoint))).await?.json()
+        answer::call(&self.client, self.timeout, request::info("/v2/stats/store", Some(endpoint))).await?.json()
     }
 }
 

@@ -21,6 +21,7 @@ use crate::detached::{DetachedCluster, DetachedMember};
 use crate::http;
 use crate::process;
 use crate::tls::{self, ClientTls};
+use crate::watchdog;
 
 /// How long [`Cluster::start`] and [`Cluster::restart`] wait for members to
 /// become ready, unless told otherwise ([`ClusterBuilder::ready_timeout`]).
@@ -289,6 +290,8 @@ impl ClusterBuilder {
             });
         }
 
+        // Best effort: without `sh`, clusters are still cleaned up on drop, as before.
+        let watchdog = watchdog::spawn(&root).ok();
         let mut cluster = Cluster {
             binary: binary.clone(),
             members,
@@ -298,6 +301,7 @@ impl ClusterBuilder {
             token,
             client_tls,
             extra_args: self.extra_args.clone(),
+            watchdog,
         };
         for i in 0..n {
             // A failure to spawn at all (binary gone, no permission) is not
@@ -552,6 +556,9 @@ pub struct Cluster {
     client_tls: Option<ClientTls>,
     /// The builder's extra arguments, for members joining later.
     extra_args: Vec<String>,
+    /// Kills the members and removes the directory if this process dies without dropping the cluster (see
+    /// the watchdog module); `None` where `sh` could not be started.
+    watchdog: Option<Child>,
 }
 
 impl Cluster {
@@ -739,6 +746,9 @@ impl Cluster {
     /// are not killed, and the directory is not removed, on drop. The returned
     /// value tells what to clean up later, see [`DetachedCluster::kill`].
     pub fn into_detached(mut self) -> DetachedCluster {
+        if let Some(watchdog) = self.watchdog.take() {
+            watchdog::stop(watchdog);
+        }
         let root = match self.dir.take() {
             Some(dir) => dir.keep(),
             None => self.root.clone(),
@@ -764,6 +774,9 @@ impl Cluster {
         })?;
         m.child = Some(child);
         m.stopped = false;
+        // Best effort too: a watchdog without the newest pid still removes the directory.
+        let pids = self.members.iter().filter_map(|m| m.child.as_ref().map(Child::id));
+        let _ = watchdog::write_pids(&self.root, pids);
         Ok(())
     }
 
@@ -822,6 +835,9 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         for m in &mut self.members {
             let _ = m.terminate();
+        }
+        if let Some(watchdog) = self.watchdog.take() {
+            watchdog::stop(watchdog);
         }
         // `self.dir` (a `TempDir`) then removes the directory.
     }

@@ -66,6 +66,7 @@ mod process;
 mod scripted;
 mod skip;
 mod tls;
+mod watchdog;
 
 pub use binary::{ETCD_BIN_ENV, EtcdBinary, find_etcd, target_dir, try_find_etcd, workspace_root};
 pub use cluster::{

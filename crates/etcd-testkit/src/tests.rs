@@ -308,3 +308,55 @@ fn a_new_member_joins_the_running_cluster_once_announced() {
     assert_eq!(get(new, "k").as_deref(), Some("before-join"), "the new member has the cluster's data");
     assert_eq!(cluster.endpoints().len(), 2);
 }
+
+/// The environment variable that makes [`watchdog_child`] run, in the child process
+/// [`a_cluster_dies_with_its_process_on_sigterm`] starts.
+const WATCHDOG_CHILD: &str = "ETCD_TESTKIT_WATCHDOG_CHILD";
+
+#[test]
+fn a_cluster_dies_with_its_process_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    if crate::find_etcd().is_none() {
+        assert!(!crate::etcd_required(), "ETCD_REQUIRED=1 and no etcd");
+        eprintln!("SKIPPED: no etcd");
+        return;
+    }
+    // This test binary again, running only the child below, which starts a cluster and waits to be killed.
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "tests::watchdog_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .env(WATCHDOG_CHILD, "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    // libtest prints the test's name first, on the same line.
+    let line = stdout.lines().map_while(Result::ok).find_map(|l| Some(l.split_once("CLUSTER ")?.1.to_owned()));
+    let line = line.expect("the child's cluster");
+    let mut words = line.split_whitespace();
+    let (pid, dir): (u32, std::path::PathBuf) = (words.next().unwrap().parse().unwrap(), words.next().unwrap().into());
+    assert!(is_etcd_process_in(pid, &dir), "{line}");
+
+    // What an IDE's stop button does: no destructor runs in the child.
+    process::send_signal(child.id(), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "{status}");
+    let gone = process::wait_until(Duration::from_secs(5), || !process::is_alive(pid) && !dir.exists());
+    assert!(gone, "etcd {pid} alive: {}, {} exists: {}", process::is_alive(pid), dir.display(), dir.exists());
+}
+
+/// Run by [`a_cluster_dies_with_its_process_on_sigterm`] in a child process.
+#[test]
+#[ignore = "run in a child process by a_cluster_dies_with_its_process_on_sigterm"]
+fn watchdog_child() {
+    if std::env::var_os(WATCHDOG_CHILD).is_none() {
+        return;
+    }
+    let cluster = Cluster::start(1).unwrap();
+    let pid = cluster.member(0).pid().unwrap();
+    println!("CLUSTER {pid} {}", cluster.dir().display());
+    std::thread::sleep(Duration::from_secs(60));
+    drop(cluster);
+}

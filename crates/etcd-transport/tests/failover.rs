@@ -143,9 +143,9 @@ async fn an_unknown_outcome_keeps_the_failures_before_it_in_order() {
     assert_eq!(earlier, ["http://a:1"]);
     assert!(matches!(unknown.earlier()[0].failure(), AttemptFailure::Connect(_)));
     assert_eq!(
-        error.to_string(),
-        "the write may or may not have been applied by http://b:2: connection lost: connection reset by peer\n  \
-         also tried http://a:1: connection failed: connection refused"
+        error.report().to_string(),
+        "the write may or may not have been applied:\n  tried http://a:1: connection failed: connection refused\n  \
+         then http://b:2, which may have applied it: connection lost: connection reset by peer"
     );
     assert_eq!(*reached.lock().unwrap(), ["a", "b"], "c never saw the write");
 }
@@ -200,7 +200,7 @@ async fn when_every_endpoint_fails_the_cluster_error_lists_each_in_order() {
     assert!(matches!(cluster.errors()[1].failure(), AttemptFailure::HeaderTimeout(d) if *d == Duration::from_secs(1)));
     assert!(matches!(cluster.errors()[2].failure(), AttemptFailure::Io(_)));
     assert_eq!(
-        error.to_string(),
+        error.report().to_string(),
         "all 3 endpoints failed:\n  http://a:1: connection failed: connection refused\n  \
          http://b:2: no response headers within 1s\n  http://c:3: connection lost: connection reset by peer"
     );

@@ -68,7 +68,7 @@ async fn tls_failure(client: &Client) -> (TlsErrorKind, String) {
         panic!("not a connect failure (so the request may have left): {error}")
     };
     let tls = cause.downcast_ref::<TlsError>().unwrap_or_else(|| panic!("not a TLS error: {error}"));
-    (tls.kind(), error.to_string())
+    (tls.kind(), error.report().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,6 +220,6 @@ async fn system_roots_child() {
     let client = Client::builder([endpoint]).build().unwrap();
     match client.send(get("")).await {
         Ok(response) => assert_eq!(response.status(), StatusCode::OK),
-        Err(error) => panic!("{error}"),
+        Err(error) => panic!("{}", error.report()),
     }
 }

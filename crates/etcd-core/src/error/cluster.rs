@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use http::StatusCode;
 
-use super::{BoxError, EtcdError, InvalidResponse};
+use super::{BoxError, EtcdError, InvalidResponse, Report};
 
 /// Why one attempt on one endpoint failed.
 ///
@@ -61,9 +61,9 @@ impl AttemptFailure {
 impl fmt::Display for AttemptFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AttemptFailure::Connect(e) => write!(f, "connection failed: {}", Chain(e.as_ref())),
+            AttemptFailure::Connect(_) => f.write_str("connection failed"),
             AttemptFailure::HeaderTimeout(t) => write!(f, "no response headers within {t:?}"),
-            AttemptFailure::Io(e) => write!(f, "connection lost: {}", Chain(e.as_ref())),
+            AttemptFailure::Io(_) => f.write_str("connection lost"),
             AttemptFailure::ServerError { status, etcd: Some(etcd) } => write!(f, "server error {status}: {etcd}"),
             AttemptFailure::ServerError { status, etcd: None } => write!(f, "server error {status}"),
             AttemptFailure::InvalidResponse(e) => fmt::Display::fmt(e, f),
@@ -74,22 +74,17 @@ impl fmt::Display for AttemptFailure {
     }
 }
 
-/// A failure is a leaf of the `source()` chain: its `Display` already names the root cause ("connection refused"),
-/// which is what a line per endpoint needs; the underlying errors stay reachable through the variants.
-impl std::error::Error for AttemptFailure {}
-
-/// An error and its sources on one line, `outer: inner: root`.
-struct Chain<'a>(&'a (dyn std::error::Error + 'static));
-
-impl fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
+/// `Display` says what happened to the attempt ("connection failed"); `source()` says why (the transport's error,
+/// down to the `io::Error`), so that a chain printer shows each cause once.
+impl std::error::Error for AttemptFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AttemptFailure::Connect(e) | AttemptFailure::Io(e) => Some(e.as_ref()),
+            // Displayed as the invalid response itself, so its cause is the response's cause.
+            AttemptFailure::InvalidResponse(e) => e.source(),
+            AttemptFailure::HeaderTimeout(_) | AttemptFailure::ServerError { .. } => None,
+            AttemptFailure::ForeignCluster { .. } => None,
         }
-        Ok(())
     }
 }
 
@@ -128,7 +123,12 @@ impl fmt::Display for EndpointError {
     }
 }
 
-impl std::error::Error for EndpointError {}
+/// The failure's causes: `Display` is the endpoint and the failure's own line.
+impl std::error::Error for EndpointError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.failure.source()
+    }
+}
 
 /// Every endpoint tried failed: each with its own cause, in the order tried.
 ///
@@ -162,17 +162,24 @@ impl fmt::Display for ClusterError {
             1 => write!(f, "the endpoint failed: {}", self.errors[0]),
             n => {
                 write!(f, "all {n} endpoints failed:")?;
-                for e in &self.errors {
-                    write!(f, "\n  {e}")?;
+                // The last endpoint's causes are `source()`'s; the others are reachable only here, so their lines
+                // carry their causes. A chain printer appends the last one's to the last line.
+                let (last, earlier) = self.errors.split_last().expect("n > 1");
+                for e in earlier {
+                    write!(f, "\n  {}", Report::new(e))?;
                 }
-                Ok(())
+                write!(f, "\n  {last}")
             }
         }
     }
 }
 
-/// No `source()`: `Display` lists every endpoint with its root cause, and `errors()` gives each one.
-impl std::error::Error for ClusterError {}
+/// `source()` is the last endpoint's cause (the others' are in `Display`, one line each, and in `errors()`).
+impl std::error::Error for ClusterError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.errors.last().and_then(|e| e.failure.source())
+    }
+}
 
 /// A write that may or may not have been applied: the request may have reached a member, and no answer came.
 ///
@@ -224,15 +231,24 @@ impl OutcomeUnknown {
 impl fmt::Display for OutcomeUnknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Unknown { endpoint, earlier } = &*self.inner;
-        write!(f, "the write may or may not have been applied by {}: {}", endpoint.endpoint, endpoint.failure)?;
-        for e in earlier {
-            write!(f, "\n  also tried {e}")?;
+        if earlier.is_empty() {
+            return write!(f, "the write may or may not have been applied by {endpoint}");
         }
-        Ok(())
+        // The endpoint that may have applied it last, so that a chain printer appends its causes to its line.
+        f.write_str("the write may or may not have been applied:")?;
+        for e in earlier {
+            write!(f, "\n  tried {}", Report::new(e))?;
+        }
+        write!(f, "\n  then {}, which may have applied it: {}", endpoint.endpoint, endpoint.failure)
     }
 }
 
-impl std::error::Error for OutcomeUnknown {}
+/// `source()` is the cause of the failure at the endpoint that may have applied the write.
+impl std::error::Error for OutcomeUnknown {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.endpoint.source()
+    }
+}
 
 #[cfg(test)]
 mod tests {

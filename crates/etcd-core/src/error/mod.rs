@@ -5,6 +5,7 @@ mod cluster;
 mod etcd;
 mod invalid;
 mod member;
+mod value;
 
 use std::fmt;
 use std::time::Duration;
@@ -15,6 +16,58 @@ pub(crate) use etcd::EtcdErrorBody;
 pub use etcd::{ErrorCode, EtcdError};
 pub use invalid::{InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind};
 pub use member::{MemberError, MemberErrorKind};
+pub use value::InvalidValue;
+
+/// An error followed by its causes on its last line, `error: cause: root`, as `anyhow` prints with `{:#}`: for
+/// logs and messages that print errors with `Display` alone.
+///
+/// Every error of this workspace says its own facts in `Display` and its cause through `source()`, so that a chain
+/// printer (anyhow's `Caused by:`, eyre, tracing's error fields) shows each cause once, and an `io::Error` or a TLS
+/// error is reached by walking `source()`. A [`ClusterError`] lists each endpoint on its own line, the last one's
+/// cause being its `source()`; [`OutcomeUnknown`] puts the endpoint that may have applied the write last.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use etcd_core::{AttemptFailure, ClusterError, EndpointError, Error};
+///
+/// let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+/// let error = Error::from(ClusterError::new(vec![
+///     EndpointError::new("http://a:1", AttemptFailure::HeaderTimeout(Duration::from_secs(1))),
+///     EndpointError::new("http://b:2", AttemptFailure::Connect(refused.into())),
+/// ]));
+/// assert_eq!(
+///     error.report().to_string(),
+///     "all 2 endpoints failed:\n  http://a:1: no response headers within 1s\n  http://b:2: connection failed: connection refused"
+/// );
+/// ```
+#[derive(Clone, Copy)]
+pub struct Report<'a>(&'a (dyn std::error::Error + 'static));
+
+impl<'a> Report<'a> {
+    /// `error` with its causes.
+    pub fn new(error: &'a (dyn std::error::Error + 'static)) -> Self {
+        Report(error)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 /// The error type inside tower stacks: any error, sendable across threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -55,12 +108,22 @@ pub enum Error {
     /// client no URL to use.
     #[error(transparent)]
     Member(#[from] MemberError),
+    /// A key's value is not the JSON the caller asked for (`KeysApi::get_json`), or a value cannot be written
+    /// as JSON (`KeysApi::set_json`).
+    #[error(transparent)]
+    InvalidValue(#[from] InvalidValue),
     /// A layer the user added around the call failed (a rate limiter, a load shedder, ...).
     #[error("a layer around the call failed")]
     Middleware(#[source] BoxError),
 }
 
 impl Error {
+    /// This error with its causes, `error: cause: root` (see [`Report`]): `Display` alone says this error's own
+    /// facts, its causes are its `source()` chain.
+    pub fn report(&self) -> Report<'_> {
+        Report::new(self)
+    }
+
     /// etcd's error code, when etcd answered with an error.
     pub fn code(&self) -> Option<ErrorCode> {
         self.as_etcd().map(EtcdError::code)
@@ -191,6 +254,11 @@ impl Error {
         matches!(self, Error::InvalidRequest(_))
     }
 
+    /// Whether a key's value is not the JSON asked for (or a value cannot be written as JSON).
+    pub fn is_invalid_value(&self) -> bool {
+        matches!(self, Error::InvalidValue(_))
+    }
+
     /// Whether the caller's deadline passed.
     pub fn is_deadline_exceeded(&self) -> bool {
         matches!(self, Error::DeadlineExceeded(_))
@@ -267,24 +335,116 @@ mod tests {
         assert!(cluster.is_cluster() && cluster.is_timeout());
     }
 
+    /// What anyhow prints for `{:?}`: the error, then `Caused by:` and one line per cause.
+    fn anyhow_style(error: &(dyn std::error::Error + 'static)) -> String {
+        let mut text = error.to_string();
+        let mut causes = std::iter::successors(error.source(), |e| e.source()).peekable();
+        if causes.peek().is_some() {
+            text.push_str("\n\nCaused by:");
+            for (n, cause) in causes.enumerate() {
+                text.push_str(&format!("\n    {n}: {cause}"));
+            }
+        }
+        text
+    }
+
+    /// A transport's error as hyper-util makes one: its own line, then the `io::Error`.
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl fmt::Display for Outer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("tcp connect error")
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    fn refused() -> BoxError {
+        Box::new(Outer(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused")))
+    }
+
+    fn reset() -> BoxError {
+        Box::new(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer"))
+    }
+
+    /// The `io::ErrorKind` at the root of an error, found by walking `source()` (no downcast of our types).
+    fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+        std::iter::successors(Some(error), |e| e.source())
+            .find_map(|e| e.downcast_ref::<std::io::Error>())
+            .map(|e| e.kind())
+    }
+
     #[test]
-    fn display_names_the_root_cause_once() {
-        #[derive(Debug)]
-        struct Outer(std::io::Error);
-        impl fmt::Display for Outer {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("tcp connect error")
-            }
+    fn each_cause_is_printed_once_by_a_chain_printer() {
+        let one =
+            Error::from(ClusterError::new(vec![EndpointError::new("http://a:1", AttemptFailure::Connect(refused()))]));
+        assert_eq!(
+            anyhow_style(&one),
+            "the endpoint failed: http://a:1: connection failed\n\nCaused by:\n    0: tcp connect error\n    1: refused"
+        );
+        assert_eq!(
+            one.report().to_string(),
+            "the endpoint failed: http://a:1: connection failed: tcp connect error: refused"
+        );
+        assert_eq!(io_kind(&one), Some(std::io::ErrorKind::ConnectionRefused));
+
+        let three = Error::from(ClusterError::new(vec![
+            EndpointError::new("http://a:1", AttemptFailure::Connect(refused())),
+            EndpointError::new("http://b:2", AttemptFailure::HeaderTimeout(Duration::from_secs(1))),
+            EndpointError::new("http://c:3", AttemptFailure::Io(reset())),
+        ]));
+        assert_eq!(
+            anyhow_style(&three),
+            "all 3 endpoints failed:\n  http://a:1: connection failed: tcp connect error: refused\n  \
+             http://b:2: no response headers within 1s\n  http://c:3: connection lost\n\nCaused by:\n    0: reset by peer"
+        );
+        assert_eq!(io_kind(&three), Some(std::io::ErrorKind::ConnectionReset));
+
+        let unknown = Error::from(
+            OutcomeUnknown::new(EndpointError::new("http://c:3", AttemptFailure::Io(reset())))
+                .with_earlier(vec![EndpointError::new("http://a:1", AttemptFailure::Connect(refused()))]),
+        );
+        assert_eq!(
+            unknown.report().to_string(),
+            "the write may or may not have been applied:\n  tried http://a:1: connection failed: tcp connect error: refused\n  \
+             then http://c:3, which may have applied it: connection lost: reset by peer"
+        );
+        assert_eq!(io_kind(&unknown), Some(std::io::ErrorKind::ConnectionReset));
+        let alone = Error::from(OutcomeUnknown::new(EndpointError::new("http://c:3", AttemptFailure::Io(reset()))));
+        assert_eq!(
+            anyhow_style(&alone),
+            "the write may or may not have been applied by http://c:3: connection lost\n\nCaused by:\n    0: reset by peer"
+        );
+
+        let json = serde_json::from_str::<u8>("x").unwrap_err();
+        let invalid = InvalidResponse::new(InvalidResponseKind::Json, http::StatusCode::OK, b"x").with_source(json);
+        let in_cluster = Error::from(ClusterError::new(vec![EndpointError::new(
+            "http://a:1",
+            AttemptFailure::InvalidResponse(invalid),
+        )]));
+        let text = anyhow_style(&in_cluster);
+        assert!(
+            text.starts_with("the endpoint failed: http://a:1: invalid response (status 200): body is not etcd's JSON"),
+            "{text}"
+        );
+        assert_eq!(text.matches("expected value").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn errors_without_causes_have_no_source() {
+        for error in [
+            Error::from(ClusterError::new(vec![EndpointError::new(
+                "http://a:1",
+                AttemptFailure::HeaderTimeout(Duration::from_secs(1)),
+            )])),
+            Error::from(DeadlineExceeded::new(Duration::from_secs(1))),
+            Error::from(EtcdError::new(ErrorCode::KEY_NOT_FOUND, "Key not found", Some("/a".into()), 1)),
+        ] {
+            assert!(std::error::Error::source(&error).is_none(), "{error}");
+            assert_eq!(error.report().to_string(), error.to_string());
         }
-        impl std::error::Error for Outer {
-            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-                Some(&self.0)
-            }
-        }
-        let outer: BoxError = Box::new(Outer(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused")));
-        let err =
-            Error::from(ClusterError::new(vec![EndpointError::new("http://a:1", AttemptFailure::Connect(outer))]));
-        assert_eq!(err.to_string(), "the endpoint failed: http://a:1: connection failed: tcp connect error: refused");
-        assert!(std::error::Error::source(&err).is_none(), "the text already holds the chain");
     }
 }
