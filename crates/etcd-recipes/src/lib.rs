@@ -25,7 +25,9 @@ mod error;
 mod keepalive;
 mod lock;
 mod queue;
+mod registration;
 mod token;
 
 pub use error::{Error, LostReason};
 pub use lock::{DEFAULT_TTL, Holder, Lock, LockGuard};
+pub use registration::Registration;
