@@ -1,5 +1,5 @@
 //! Recipes on etcd's v2 keys API that stay correct under failure: a fair [`Lock`] with fencing tokens, leader
-//! election, service registration with a TTL kept alive, and a cache of a directory kept current by a
+//! [`Election`], service [`Registration`] with a TTL kept alive, and a [`Cache`] of a directory kept current by a
 //! watch.
 //!
 //! Every recipe is built on [`etcd_keys::KeysApi`] and its watch, and assumes what a cluster under failure does:
@@ -21,6 +21,9 @@
 //! None: this crate adds no features of its own. `etcd-v2` re-exports it as `etcd_v2::recipes` with its
 //! `recipes` feature.
 
+mod cache;
+mod changes;
+mod election;
 mod error;
 mod keepalive;
 mod lock;
@@ -28,6 +31,9 @@ mod queue;
 mod registration;
 mod token;
 
+pub use cache::{Cache, Change};
+pub use changes::Changes;
+pub use election::{Election, Leader, LeaderChanges, Leadership};
 pub use error::{Error, LostReason};
 pub use lock::{DEFAULT_TTL, Holder, Lock, LockGuard};
 pub use registration::Registration;
