@@ -130,10 +130,12 @@ impl Lock {
         }
     }
 
-    /// Takes the lock if nobody holds it or waits for it, without waiting; `None` when taken.
+    /// Takes the lock if nobody holds it or waits for it, without waiting for it; `None` when taken.
     ///
     /// # Errors
-    /// As [`lock`](Lock::lock), and [`Error::Etcd`] when no member answered.
+    /// As [`lock`](Lock::lock), and [`Error::Etcd`] when no member answered the first read. Once it has joined
+    /// the queue it keeps trying while no member answers, as `lock` does: bound it with a timeout if that
+    /// matters.
     pub async fn try_lock(&self) -> Result<Option<LockGuard>, Error> {
         if !Queue::read(&self.keys, &self.dir).await?.entries.is_empty() {
             return Ok(None);
@@ -184,9 +186,10 @@ impl Lock {
             match queue.position(key) {
                 Some(0) => return Ok(()),
                 Some(position) => {
-                    let before = &queue.entries[position - 1].key;
-                    tracing::debug!(key, before, "waiting for the entry before this one to go");
-                    watch_until_gone(&self.keys, before, queue.index, self.ttl).await;
+                    if let Some(before) = queue.entries.get(position - 1) {
+                        tracing::debug!(key, before = before.key, "waiting for the entry before this one to go");
+                        watch_until_gone(&self.keys, &before.key, queue.index, self.ttl).await;
+                    }
                 }
                 None => return Err(Error::Lost { key: key.to_owned(), reason: LostReason::Gone }),
             }
