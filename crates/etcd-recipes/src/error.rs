@@ -33,7 +33,8 @@ pub enum Error {
     /// The lock (or leadership) was not acquired within the time asked for; the waiter's entry was removed.
     #[error("not acquired within {0:?}")]
     Timeout(Duration),
-    /// The waiter's own entry was lost while it waited in the queue (see the reason); it is no longer queued.
+    /// The waiter's own entry was lost before it could hold the lock (see the reason), in
+    /// [`Lock::try_lock`](crate::Lock::try_lock); [`Lock::lock`](crate::Lock::lock) queues again instead.
     #[error("the queue entry {key} was lost while waiting: {reason}")]
     Lost {
         /// The entry's key.

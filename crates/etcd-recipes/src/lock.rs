@@ -103,19 +103,30 @@ impl Lock {
     /// Waits for the lock as long as it takes. Dropping the future leaves the queue (best effort, see
     /// [`LockGuard`]'s drop).
     ///
+    /// A waiter whose entry is lost while it waits (etcd unreachable for a TTL, so that the entry may have
+    /// expired, or deleted by someone) deletes what may be left of it and joins the queue again, at its end;
+    /// while no member answers, it keeps trying.
+    ///
     /// # Errors
-    /// [`Error::Lost`] when this waiter's key was lost while it waited (deleted by someone, or the keep-alive
-    /// failed for a TTL); [`Error::Etcd`] when etcd refused a call (the directory is a key, permissions, ...).
-    /// While no member answers, it keeps trying.
+    /// [`Error::Etcd`] when etcd refused a call (the directory is a key, permissions, ...).
     pub async fn lock(&self) -> Result<LockGuard, Error> {
-        let entry = self.enqueue().await?;
-        let key = entry.node.key.clone();
-        let lost = entry.keep_alive.lost();
-        tokio::select! {
-            first = self.wait_until_first(&key) => first?,
-            reason = lost => return Err(Error::Lost { key, reason }),
+        loop {
+            let entry = self.enqueue().await?;
+            let key = entry.node.key.clone();
+            let lost = entry.keep_alive.lost();
+            tokio::select! {
+                first = self.wait_until_first(&key) => match first {
+                    Ok(()) => return Ok(LockGuard { entry }),
+                    Err(Error::Lost { .. }) => {}
+                    Err(error) => return Err(error),
+                },
+                reason = lost => tracing::info!(key, %reason, "lost this waiter's entry; queueing again"),
+            }
+            // Gone, or about to expire: delete it so that it does not stand before the new entry.
+            if let Err(error) = entry.remove().await {
+                tracing::debug!(key, error = %error.report(), "could not delete a lost entry; it expires at its TTL");
+            }
         }
-        Ok(LockGuard { entry })
     }
 
     /// Waits for the lock at most `timeout`.
