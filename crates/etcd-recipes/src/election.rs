@@ -92,6 +92,8 @@ impl Election {
 
     /// The leader now, then each change of leader (`None`: nobody leads), for observers: a stream
     /// ([`futures_core::Stream`]; also [`LeaderChanges::next`]) over a [`Cache`] of the election's directory.
+    /// Each item is the leader when the stream is polled: a leader that came and went between two polls (a slow
+    /// observer) is not shown, and the stream never shows the same leader twice in a row.
     ///
     /// # Errors
     /// The first read's.
