@@ -44,7 +44,7 @@ pub struct Leader {
     pub identity: String,
     /// The leader's token: its key's created index, larger for each later leader.
     pub token: u64,
-    /// The leader's key in the election's directory.
+    /// The leader's key in the election's directory (etcd's full key).
     pub key: String,
 }
 

@@ -8,7 +8,7 @@ use tokio::time::sleep;
 
 use crate::error::is_transient;
 use crate::keepalive::watch_until_gone;
-use crate::queue::{Entry, Queue};
+use crate::queue::{Entry, Queue, relative_key};
 use crate::token::caller_value;
 use crate::{Error, LostReason};
 
@@ -68,7 +68,7 @@ pub struct Lock {
 /// Who holds a lock: its key, fencing token and value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Holder {
-    /// The holder's key in the lock's directory.
+    /// The holder's key in the lock's directory (etcd's full key, as in responses).
     pub key: String,
     /// The holder's fencing token: its key's created index.
     pub token: u64,
@@ -207,7 +207,8 @@ impl Lock {
                 Some(position) => {
                     if let Some(before) = queue.entries.get(position - 1) {
                         tracing::debug!(key, before = before.key, "waiting for the entry before this one to go");
-                        watch_until_gone(&self.keys, &before.key, queue.index, self.ttl).await;
+                        let before = relative_key(&self.keys, &before.key);
+                        watch_until_gone(&self.keys, &before, queue.index, self.ttl).await;
                     }
                 }
                 None => return Err(Error::Lost { key: key.to_owned(), reason: LostReason::Gone }),
@@ -253,7 +254,7 @@ impl LockGuard {
         self.entry.node.created_index
     }
 
-    /// The holder's key.
+    /// The holder's key (etcd's full key, as in responses: with the keys API's prefix, if any).
     pub fn key(&self) -> &str {
         &self.entry.node.key
     }

@@ -55,7 +55,10 @@ impl Queue {
 #[derive(Debug)]
 pub(crate) struct Entry {
     keys: KeysApi,
+    /// The entry as etcd answered: its key is etcd's full key.
     pub(crate) node: Node,
+    /// The entry's key as the [`KeysApi`] addresses it (without the API's prefix).
+    path: String,
     pub(crate) keep_alive: KeepAlive,
     ttl: Duration,
     removed: bool,
@@ -82,8 +85,9 @@ impl Entry {
                 Err(error) => return Err(error.into()),
             };
             if let Some(node) = node {
-                let keep_alive = KeepAlive::start(keys.clone(), node.key.clone(), ttl, sent_at, node.modified_index);
-                return Ok(Entry { keys: keys.clone(), node, keep_alive, ttl, removed: false });
+                let path = relative_key(keys, &node.key);
+                let keep_alive = KeepAlive::start(keys.clone(), path.clone(), ttl, sent_at, node.modified_index);
+                return Ok(Entry { keys: keys.clone(), node, path, keep_alive, ttl, removed: false });
             }
         }
     }
@@ -98,7 +102,7 @@ impl Entry {
         self.removed = true;
         let give_up = Instant::now() + self.ttl;
         loop {
-            match self.keys.delete(&self.node.key, None::<DeleteOptions>).await {
+            match self.keys.delete(&self.path, None::<DeleteOptions>).await {
                 Ok(_) => return Ok(()),
                 Err(error) if error.is_key_not_found() => return Ok(()),
                 Err(error) if is_transient(&error) && Instant::now() + RETRY_PAUSE < give_up => {
@@ -119,7 +123,7 @@ impl Drop for Entry {
             return;
         }
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let (keys, key) = (self.keys.clone(), std::mem::take(&mut self.node.key));
+            let (keys, key) = (self.keys.clone(), std::mem::take(&mut self.path));
             runtime.spawn(async move {
                 if let Err(error) = keys.delete(&key, None).await {
                     tracing::debug!(key, error = %error.report(), "delete on drop failed; the key expires at its TTL");
@@ -137,5 +141,50 @@ async fn find(keys: &KeysApi, dir: &str, value: &str) -> Result<Option<Node>, Er
             Err(error) if error.is_cluster() || may_be_applied(&error) => sleep(RETRY_PAUSE).await,
             Err(error) => return Err(error.into()),
         }
+    }
+}
+
+/// A key from a response (etcd's full key) as `keys` addresses it: without the API's prefix
+/// ([`KeysApi::with_prefix`]). [`KeysApi::with_keys_path`] under `/v2/keys` is such a prefix too; any other path
+/// (a proxy's) is left alone, and the key is used as etcd gave it.
+pub(crate) fn relative_key(keys: &KeysApi, full: &str) -> String {
+    let segments: Vec<&str> = keys.prefix().split('/').filter(|s| !s.is_empty()).collect();
+    let under_keys_root = match segments.as_slice() {
+        ["v2", "keys", rest @ ..] => Some(rest),
+        _ => None,
+    };
+    for prefix in [Some(segments.as_slice()), under_keys_root].into_iter().flatten() {
+        if prefix.is_empty() {
+            return full.to_owned();
+        }
+        if let Some(rest) = full.strip_prefix(&format!("/{}", prefix.join("/"))) {
+            if rest.starts_with('/') {
+                return rest.to_owned();
+            }
+        }
+    }
+    full.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use etcd_keys::Client;
+
+    use super::*;
+
+    #[test]
+    fn a_key_from_a_response_is_addressed_without_the_apis_prefix() {
+        let client = Client::builder(["http://etcd:1"]).build().unwrap();
+        let plain = KeysApi::new(client.clone());
+        assert_eq!(relative_key(&plain, "/locks/a/00000000000000000005"), "/locks/a/00000000000000000005");
+        let prefixed = KeysApi::with_prefix(client.clone(), "tenant//one/");
+        assert_eq!(relative_key(&prefixed, "/tenant/one/locks/5"), "/locks/5");
+        assert_eq!(relative_key(&prefixed, "/tenant/oneself/5"), "/tenant/oneself/5", "a whole segment only");
+        let literal = KeysApi::with_prefix(client.clone(), "/v2/keys/x");
+        assert_eq!(relative_key(&literal, "/v2/keys/x/locks/5"), "/locks/5");
+        let keys_path = KeysApi::with_keys_path(client.clone(), "/v2/keys/app");
+        assert_eq!(relative_key(&keys_path, "/app/locks/5"), "/locks/5");
+        let proxy = KeysApi::with_keys_path(client, "/proxy/etcd");
+        assert_eq!(relative_key(&proxy, "/locks/5"), "/locks/5");
     }
 }

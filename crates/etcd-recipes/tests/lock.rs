@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Held, assert_exclusive, cluster, dir, keys};
-use etcd_keys::{CreateInOrderOptions, DeleteOptions};
+use etcd_keys::{CreateInOrderOptions, DeleteOptions, KeysApi};
 use etcd_recipes::{Lock, LostReason};
 use tokio::time::timeout;
 
@@ -143,4 +143,34 @@ async fn contend(lock: Lock, who: String, rounds: usize, held: Arc<Mutex<Vec<Hel
         }
         done += 1;
     }
+}
+
+/// Through a keys API with a prefix, the lock addresses its keys without repeating the prefix: the holder's key
+/// is kept alive past its TTL, and the waiter's watch of it sees the release.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_through_a_prefixed_keys_api_keeps_its_key_and_hands_it_over() {
+    let Some(cluster) = cluster() else { return };
+    let prefixed = |cluster| KeysApi::with_prefix(keys(cluster).client().clone(), "/tenant");
+    let ttl = Duration::from_secs(1);
+    let a = Lock::new(prefixed(&cluster), "/locks/p").with_ttl(ttl);
+    let guard = a.lock().await.unwrap();
+    assert!(guard.key().starts_with("/tenant/locks/p/"), "{}", guard.key());
+    tokio::time::sleep(ttl * 2).await;
+    assert_eq!(guard.lost_reason(), None, "kept alive past its TTL");
+
+    let b = Lock::new(prefixed(&cluster), "/locks/p").with_ttl(ttl);
+    let waiter = tokio::spawn(async move { b.lock().await.unwrap() });
+    let admin = keys(&cluster);
+    let queued = async {
+        while admin.get("/tenant/locks/p", None).await.unwrap().node.nodes.len() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    timeout(Duration::from_secs(5), queued).await.expect("the waiter queued within 5 s");
+    let released = Instant::now();
+    guard.unlock().await.unwrap();
+    let next = timeout(Duration::from_secs(1), waiter).await.expect("handed over within 1 s").unwrap();
+    eprintln!("handed over in {:?}", released.elapsed());
+    next.unlock().await.unwrap();
+    assert!(admin.get("/tenant/locks/p", None).await.unwrap().node.nodes.is_empty());
 }
