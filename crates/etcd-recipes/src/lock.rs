@@ -84,7 +84,9 @@ impl Lock {
     }
 
     /// The TTL of this waiter's key, rounded up to whole seconds (etcd's unit); at least a second. A dead holder
-    /// blocks the others for up to this long; a live one must reach etcd at least once in that time.
+    /// blocks the others for up to this long; a live one must reach etcd at least once in that time. Keep it
+    /// well above the client's per-attempt header timeout (twice or more), so that a refresh stuck on a frozen
+    /// member moves to another in time, and above an election of etcd's leader (a second or two by default).
     #[must_use]
     pub fn with_ttl(mut self, ttl: Duration) -> Lock {
         self.ttl = Duration::from_secs(ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0));
