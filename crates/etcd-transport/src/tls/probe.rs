@@ -40,6 +40,31 @@ pub(crate) async fn refused_after_handshake(
     }
 }
 
+/// Whether the member behind a plain `http://` endpoint speaks TLS: it finished a handshake, or refused one with
+/// a TLS error of its own (an unknown CA, a name mismatch, an alert), which a plain HTTP server cannot send.
+///
+/// Why: a member serving TLS closes a plain connection without a word, which hyper reports as a connection
+/// closed before the answer came; without this probe the caller sees only that, and not the likely mistake,
+/// an `http://` endpoint for an `https://` member. Run only on that failure, on a connection of its own.
+pub(crate) async fn speaks_tls(connector: HttpsConnector<HttpConnector>, plain: &Uri) -> bool {
+    let Some(https) = as_https(plain) else { return false };
+    match tokio::time::timeout(PROBE_TIMEOUT, connector.oneshot(https)).await {
+        Ok(Ok(_)) => true,
+        // A plain server answers a ClientHello with HTTP text (not a TLS record) or closes (an io error).
+        Ok(Err(error)) => super::error::find_rustls_error(&*error)
+            .is_some_and(|error| !matches!(error, rustls::Error::InvalidMessage(_))),
+        Err(_) => false,
+    }
+}
+
+/// The same host and port (80 when the plain URI gives none) with the `https` scheme.
+fn as_https(plain: &Uri) -> Option<Uri> {
+    let host = plain.host()?;
+    let port = plain.port_u16().unwrap_or(80);
+    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
+    format!("https://{host}:{port}/").parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use etcd_testkit::TestPki;
@@ -77,5 +102,14 @@ mod tests {
             .ca_pem_file(pki.path("ca.pem"))
             .client_identity_pem_files(pki.path("client.pem"), pki.path("client-key.pem"));
         assert!(refused_after_handshake(connector(&accepted), uri, true).await.is_none());
+    }
+
+    #[test]
+    fn the_https_form_of_a_plain_uri_keeps_host_and_port() {
+        let https = |uri: &str| as_https(&uri.parse().unwrap()).map(|uri| uri.to_string());
+        assert_eq!(https("http://10.0.0.1:2379/v2/keys/a?x=1").as_deref(), Some("https://10.0.0.1:2379/"));
+        assert_eq!(https("http://etcd.local/v2/keys").as_deref(), Some("https://etcd.local:80/"));
+        assert_eq!(https("http://[::1]:2379/").as_deref(), Some("https://[::1]:2379/"));
+        assert_eq!(https("/relative"), None);
     }
 }

@@ -220,17 +220,20 @@ impl Service<Request<RequestBody>> for HyperTransport {
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
         let long_poll = request.extensions().get::<LongPoll>().is_some();
         #[cfg(feature = "tls")]
+        let diagnosis = Some(Diagnosis {
+            clients: self.clients.clone(),
+            uri: request.uri().clone(),
+            presents_client_certificate: self.presents_client_certificate,
+        });
+        #[cfg(not(feature = "tls"))]
+        let diagnosis = None;
+        #[cfg(feature = "tls")]
         if request.uri().scheme() != Some(&Scheme::HTTP) {
-            let https = Https {
-                clients: self.clients.clone(),
-                uri: request.uri().clone(),
-                presents_client_certificate: self.presents_client_certificate,
-            };
             let response = self.clients.https.pick(long_poll).request(request);
-            return HyperResponseFuture { stage: Stage::Responding { response, https: Some(https) } };
+            return HyperResponseFuture { stage: Stage::Responding { response, diagnosis } };
         }
         let response = self.clients.http.pick(long_poll).request(request);
-        HyperResponseFuture { stage: Stage::Responding { response, https: None } }
+        HyperResponseFuture { stage: Stage::Responding { response, diagnosis } }
     }
 }
 
@@ -243,21 +246,21 @@ pub struct HyperResponseFuture {
 enum Stage {
     Responding {
         response: hyper_util::client::legacy::ResponseFuture,
-        /// For an `https://` request, what sorting its error needs.
-        https: Option<Https>,
+        /// What telling a TLS mistake from other failures needs; taken on the first error.
+        diagnosis: Option<Diagnosis>,
     },
-    /// The probe of a handshake refused after the fact (see `tls::refused_after_handshake`), which gives the
+    /// A probe of what went wrong with TLS (`tls::refused_after_handshake`, `tls::speaks_tls`), which gives the
     /// attempt's error.
     #[cfg(feature = "tls")]
     Probing(Pin<Box<dyn Future<Output = BoxError> + Send>>),
 }
 
-/// Without the `tls` feature there is no `https://` request.
+/// Without the `tls` feature there is no TLS mistake to diagnose.
 #[cfg(not(feature = "tls"))]
-enum Https {}
+enum Diagnosis {}
 
 #[cfg(feature = "tls")]
-struct Https {
+struct Diagnosis {
     clients: Arc<Clients>,
     uri: http::Uri,
     presents_client_certificate: bool,
@@ -267,8 +270,8 @@ impl Future for HyperResponseFuture {
     type Output = Result<Response<Body>, BoxError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (response, https) = match &mut self.stage {
-            Stage::Responding { response, https } => (response, https),
+        let (response, diagnosis) = match &mut self.stage {
+            Stage::Responding { response, diagnosis } => (response, diagnosis),
             #[cfg(feature = "tls")]
             Stage::Probing(probe) => return probe.as_mut().poll(cx).map(Err),
         };
@@ -277,31 +280,62 @@ impl Future for HyperResponseFuture {
             Err(error) => error,
         };
         #[cfg(feature = "tls")]
-        if let Some(https) = https.take() {
-            if let Some(tls) = crate::tls::classify(&error, error.is_connect(), https.presents_client_certificate) {
-                return Poll::Ready(Err(ConnectError::new(tls).into()));
-            }
-            if was_never_sent(&error) {
-                self.stage = Stage::Probing(Box::pin(https.probe(classify(error))));
-                return self.poll(cx);
+        if let Some(diagnosis) = diagnosis.take() {
+            if diagnosis.uri.scheme() == Some(&Scheme::HTTP) {
+                if closed_before_answering(&error) {
+                    self.stage = Stage::Probing(Box::pin(diagnosis.only_tls(error)));
+                    return self.poll(cx);
+                }
+            } else {
+                let presented = diagnosis.presents_client_certificate;
+                if let Some(tls) = crate::tls::classify(&error, error.is_connect(), presented) {
+                    return Poll::Ready(Err(ConnectError::new(tls).into()));
+                }
+                if was_never_sent(&error) {
+                    self.stage = Stage::Probing(Box::pin(diagnosis.refused_after_handshake(classify(error))));
+                    return self.poll(cx);
+                }
             }
         }
         #[cfg(not(feature = "tls"))]
-        let _: &mut Option<Https> = https;
+        let _: &mut Option<Diagnosis> = diagnosis;
         Poll::Ready(Err(classify(error)))
     }
 }
 
 #[cfg(feature = "tls")]
-impl Https {
+impl Diagnosis {
     /// The attempt's error once the probe looked: the TLS refusal it found, else `original`.
-    async fn probe(self, original: BoxError) -> BoxError {
+    async fn refused_after_handshake(self, original: BoxError) -> BoxError {
         let connector = self.clients.https_connector.clone();
         match crate::tls::refused_after_handshake(connector, self.uri, self.presents_client_certificate).await {
             Some(tls) => ConnectError::new(tls).into(),
             None => original,
         }
     }
+
+    /// The attempt's error for a plain request whose connection closed unanswered: when the member speaks TLS, it
+    /// never read the request as HTTP, so the request never left (a [`ConnectError`]) and the error says so.
+    async fn only_tls(self, original: hyper_util::client::legacy::Error) -> BoxError {
+        if crate::tls::speaks_tls(self.clients.https_connector.clone(), &self.uri).await {
+            ConnectError::new(crate::tls::TlsError::only_tls(original.into())).into()
+        } else {
+            classify(original)
+        }
+    }
+}
+
+/// Whether the connection closed before any answer came, as a member serving TLS does to a plain request.
+#[cfg(feature = "tls")]
+fn closed_before_answering(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_incomplete_message) {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 impl std::fmt::Debug for HyperResponseFuture {
