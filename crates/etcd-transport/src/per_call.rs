@@ -7,6 +7,7 @@ use etcd_core::{DeadlineExceeded, Error};
 use http::Request;
 
 use crate::deadline::CallTimeout;
+use crate::{Answer, Client, RequestBody};
 
 /// The budget an API handle gives each of its calls, or none: what `KeysApi::with_timeout` (and the members,
 /// status and auth APIs' own) keep, for crates that build an API of their own on [`Client`](crate::Client).
@@ -50,6 +51,20 @@ impl PerCallTimeout {
         if let Some(budget) = self.0 {
             request.extensions_mut().insert(CallTimeout(budget));
         }
+    }
+
+    /// Sends `request` through `client` within this budget and reads its answer whole ([`Client::execute`]):
+    /// what every API call of the API crates does.
+    ///
+    /// # Errors
+    /// As [`Client::execute`], and [`DeadlineExceeded`] when the budget ran out first.
+    pub async fn execute<B: Into<RequestBody>>(
+        &self,
+        client: &Client,
+        mut request: Request<B>,
+    ) -> Result<Answer, Error> {
+        self.apply(&mut request);
+        self.run(client.execute(request)).await
     }
 
     /// Runs `call` (the request sent and its answer read) within the budget; the call as it is without one.
