@@ -30,6 +30,7 @@ mod from_env;
 pub mod header_timeout;
 mod idempotency;
 mod per_call;
+mod race;
 pub mod redirect;
 mod request_body;
 pub mod retry;
