@@ -26,9 +26,9 @@ pub(super) const LOG_TAIL_LINES: usize = 25;
 pub enum MemberState {
     /// Started (or restarted, or continued) and not killed since.
     Running,
-    /// Frozen with SIGSTOP by [`Cluster::stop`].
+    /// Frozen with SIGSTOP by [`Cluster::stop`](super::Cluster::stop).
     Stopped,
-    /// Killed with SIGKILL by [`Cluster::kill`] (or found dead); not running.
+    /// Killed with SIGKILL by [`Cluster::kill`](super::Cluster::kill) (or found dead); not running.
     Killed,
 }
 
@@ -79,7 +79,7 @@ impl MemberFlags<'_> {
     }
 }
 
-/// One etcd member of a [`Cluster`].
+/// One etcd member of a [`Cluster`](super::Cluster).
 #[derive(Debug)]
 pub struct Member {
     pub(super) name: String,
@@ -173,7 +173,7 @@ impl Member {
     }
 
     /// The client URL the member advertises (what the members API lists for it): [`Member::client_url`], unless
-    /// the cluster was built with [`ClusterBuilder::advertise_client_urls`].
+    /// the cluster was built with [`ClusterBuilder::advertise_client_urls`](super::ClusterBuilder::advertise_client_urls).
     pub fn advertised_client_url(&self) -> &str {
         &self.advertised_client_url
     }
@@ -202,8 +202,8 @@ impl Member {
         }
     }
 
-    /// The member's `--data-dir`; it survives [`Cluster::kill`] and is reused
-    /// by [`Cluster::restart`].
+    /// The member's `--data-dir`; it survives [`Cluster::kill`](super::Cluster::kill) and is reused
+    /// by [`Cluster::restart`](super::Cluster::restart).
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
