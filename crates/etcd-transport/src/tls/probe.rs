@@ -3,6 +3,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use http::Uri;
+use http::uri::Authority;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use tower::ServiceExt;
@@ -46,8 +47,8 @@ pub(crate) async fn refused_after_handshake(
 /// Why: a member serving TLS closes a plain connection without a word, which hyper reports as a connection
 /// closed before the answer came; without this probe the caller sees only that, and not the likely mistake,
 /// an `http://` endpoint for an `https://` member. Run only on that failure, on a connection of its own.
-pub(crate) async fn speaks_tls(connector: HttpsConnector<HttpConnector>, plain: &Uri) -> bool {
-    let Some(https) = as_https(plain) else { return false };
+pub(crate) async fn speaks_tls(connector: HttpsConnector<HttpConnector>, plain: &Authority) -> bool {
+    let Some(https) = https_uri(plain, 80) else { return false };
     match tokio::time::timeout(PROBE_TIMEOUT, connector.oneshot(https)).await {
         Ok(Ok(_)) => true,
         // A plain server answers a ClientHello with HTTP text (not a TLS record) or closes (an io error).
@@ -57,10 +58,10 @@ pub(crate) async fn speaks_tls(connector: HttpsConnector<HttpConnector>, plain: 
     }
 }
 
-/// The same host and port (80 when the plain URI gives none) with the `https` scheme.
-fn as_https(plain: &Uri) -> Option<Uri> {
-    let host = plain.host()?;
-    let port = plain.port_u16().unwrap_or(80);
+/// `https://` to this host and port (`default_port` when the authority names none), for a probe's connection.
+pub(crate) fn https_uri(authority: &Authority, default_port: u16) -> Option<Uri> {
+    let host = authority.host();
+    let port = authority.port_u16().unwrap_or(default_port);
     let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
     format!("https://{host}:{port}/").parse().ok()
 }
@@ -105,11 +106,10 @@ mod tests {
     }
 
     #[test]
-    fn the_https_form_of_a_plain_uri_keeps_host_and_port() {
-        let https = |uri: &str| as_https(&uri.parse().unwrap()).map(|uri| uri.to_string());
-        assert_eq!(https("http://10.0.0.1:2379/v2/keys/a?x=1").as_deref(), Some("https://10.0.0.1:2379/"));
-        assert_eq!(https("http://etcd.local/v2/keys").as_deref(), Some("https://etcd.local:80/"));
-        assert_eq!(https("http://[::1]:2379/").as_deref(), Some("https://[::1]:2379/"));
-        assert_eq!(https("/relative"), None);
+    fn the_probe_keeps_host_and_port() {
+        let https = |authority: &str| https_uri(&authority.parse().unwrap(), 80).map(|uri| uri.to_string());
+        assert_eq!(https("10.0.0.1:2379").as_deref(), Some("https://10.0.0.1:2379/"));
+        assert_eq!(https("etcd.local").as_deref(), Some("https://etcd.local:80/"));
+        assert_eq!(https("[::1]:2379").as_deref(), Some("https://[::1]:2379/"));
     }
 }

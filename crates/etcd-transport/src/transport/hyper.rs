@@ -222,7 +222,9 @@ impl Service<Request<RequestBody>> for HyperTransport {
         #[cfg(feature = "tls")]
         let diagnosis = Some(Diagnosis {
             clients: self.clients.clone(),
-            uri: request.uri().clone(),
+            // The authority alone: its bytes are shared (a reference count), where the path's would be copied.
+            authority: request.uri().authority().cloned(),
+            https: request.uri().scheme() != Some(&Scheme::HTTP),
             presents_client_certificate: self.presents_client_certificate,
         });
         #[cfg(not(feature = "tls"))]
@@ -262,7 +264,9 @@ enum Diagnosis {}
 #[cfg(feature = "tls")]
 struct Diagnosis {
     clients: Arc<Clients>,
-    uri: http::Uri,
+    authority: Option<http::uri::Authority>,
+    /// Whether the request was sent over TLS (any scheme but `http`).
+    https: bool,
     presents_client_certificate: bool,
 }
 
@@ -281,7 +285,7 @@ impl Future for HyperResponseFuture {
         };
         #[cfg(feature = "tls")]
         if let Some(diagnosis) = diagnosis.take() {
-            if diagnosis.uri.scheme() == Some(&Scheme::HTTP) {
+            if !diagnosis.https {
                 if closed_before_answering(&error) {
                     self.stage = Stage::Probing(Box::pin(diagnosis.only_tls(error)));
                     return self.poll(cx);
@@ -308,7 +312,10 @@ impl Diagnosis {
     /// The attempt's error once the probe looked: the TLS refusal it found, else `original`.
     async fn refused_after_handshake(self, original: BoxError) -> BoxError {
         let connector = self.clients.https_connector.clone();
-        match crate::tls::refused_after_handshake(connector, self.uri, self.presents_client_certificate).await {
+        let Some(uri) = self.authority.and_then(|authority| crate::tls::https_uri(&authority, 443)) else {
+            return original;
+        };
+        match crate::tls::refused_after_handshake(connector, uri, self.presents_client_certificate).await {
             Some(tls) => ConnectError::new(tls).into(),
             None => original,
         }
@@ -317,7 +324,11 @@ impl Diagnosis {
     /// The attempt's error for a plain request whose connection closed unanswered: when the member speaks TLS, it
     /// never read the request as HTTP, so the request never left (a [`ConnectError`]) and the error says so.
     async fn only_tls(self, original: hyper_util::client::legacy::Error) -> BoxError {
-        if crate::tls::speaks_tls(self.clients.https_connector.clone(), &self.uri).await {
+        let speaks_tls = match &self.authority {
+            Some(authority) => crate::tls::speaks_tls(self.clients.https_connector.clone(), authority).await,
+            None => false,
+        };
+        if speaks_tls {
             ConnectError::new(crate::tls::TlsError::only_tls(original.into())).into()
         } else {
             classify(original)
