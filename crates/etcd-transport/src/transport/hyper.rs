@@ -1,5 +1,3 @@
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -14,7 +12,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::Service;
 
-use super::{ConnectError, LongPoll};
+use super::LongPoll;
+use super::response::{Diagnosis, HyperResponseFuture, Stage};
 use crate::Body;
 
 /// The read buffer of a long poll's connection: it holds the answer's head (etcd's is under 400 bytes) and then
@@ -70,7 +69,7 @@ pub struct HyperTransport {
 
 /// The pooled clients, one per scheme and kind of request, over one connector.
 #[derive(Debug)]
-struct Clients {
+pub(super) struct Clients {
     /// `http://`: the TCP stream alone (a connection over the TLS connector holds room for a TLS session too).
     http: Pair<HttpConnector>,
     /// `https://`, and any other scheme, which the TLS connector refuses as it always did.
@@ -78,7 +77,7 @@ struct Clients {
     https: Pair<hyper_rustls::HttpsConnector<HttpConnector>>,
     /// The TLS connector itself, for the probe of a connection closed before its request was sent.
     #[cfg(feature = "tls")]
-    https_connector: hyper_rustls::HttpsConnector<HttpConnector>,
+    pub(super) https_connector: hyper_rustls::HttpsConnector<HttpConnector>,
 }
 
 /// Ordinary calls and long polls, in separate pools: a connection's read buffer is set when it is made.
@@ -220,15 +219,9 @@ impl Service<Request<RequestBody>> for HyperTransport {
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
         let long_poll = request.extensions().get::<LongPoll>().is_some();
         #[cfg(feature = "tls")]
-        let diagnosis = Some(Diagnosis {
-            clients: self.clients.clone(),
-            // The authority alone: its bytes are shared (a reference count), where the path's would be copied.
-            authority: request.uri().authority().cloned(),
-            https: request.uri().scheme() != Some(&Scheme::HTTP),
-            presents_client_certificate: self.presents_client_certificate,
-        });
+        let diagnosis = Some(Diagnosis::new(self.clients.clone(), request.uri(), self.presents_client_certificate));
         #[cfg(not(feature = "tls"))]
-        let diagnosis = None;
+        let diagnosis: Option<Diagnosis> = None;
         #[cfg(feature = "tls")]
         if request.uri().scheme() != Some(&Scheme::HTTP) {
             let response = self.clients.https.pick(long_poll).request(request);
@@ -237,140 +230,4 @@ impl Service<Request<RequestBody>> for HyperTransport {
         let response = self.clients.http.pick(long_poll).request(request);
         HyperResponseFuture { stage: Stage::Responding { response, diagnosis } }
     }
-}
-
-/// The response future of [`HyperTransport`]: hyper-util's, with its errors sorted into those that never left
-/// ([`ConnectError`]) and the rest. Not boxed again: hyper-util's future already is.
-pub struct HyperResponseFuture {
-    stage: Stage,
-}
-
-enum Stage {
-    Responding {
-        response: hyper_util::client::legacy::ResponseFuture,
-        /// What telling a TLS mistake from other failures needs; taken on the first error.
-        diagnosis: Option<Diagnosis>,
-    },
-    /// A probe of what went wrong with TLS (`tls::refused_after_handshake`, `tls::speaks_tls`), which gives the
-    /// attempt's error.
-    #[cfg(feature = "tls")]
-    Probing(Pin<Box<dyn Future<Output = BoxError> + Send>>),
-}
-
-/// Without the `tls` feature there is no TLS mistake to diagnose.
-#[cfg(not(feature = "tls"))]
-enum Diagnosis {}
-
-#[cfg(feature = "tls")]
-struct Diagnosis {
-    clients: Arc<Clients>,
-    authority: Option<http::uri::Authority>,
-    /// Whether the request was sent over TLS (any scheme but `http`).
-    https: bool,
-    presents_client_certificate: bool,
-}
-
-impl Future for HyperResponseFuture {
-    type Output = Result<Response<Body>, BoxError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (response, diagnosis) = match &mut self.stage {
-            Stage::Responding { response, diagnosis } => (response, diagnosis),
-            #[cfg(feature = "tls")]
-            Stage::Probing(probe) => return probe.as_mut().poll(cx).map(Err),
-        };
-        let error = match std::task::ready!(Pin::new(response).poll(cx)) {
-            Ok(response) => return Poll::Ready(Ok(response.map(Body::from_hyper))),
-            Err(error) => error,
-        };
-        #[cfg(feature = "tls")]
-        if let Some(diagnosis) = diagnosis.take() {
-            if !diagnosis.https {
-                if closed_before_answering(&error) {
-                    self.stage = Stage::Probing(Box::pin(diagnosis.only_tls(error)));
-                    return self.poll(cx);
-                }
-            } else {
-                let presented = diagnosis.presents_client_certificate;
-                if let Some(tls) = crate::tls::classify(&error, error.is_connect(), presented) {
-                    return Poll::Ready(Err(ConnectError::new(tls).into()));
-                }
-                if was_never_sent(&error) {
-                    self.stage = Stage::Probing(Box::pin(diagnosis.refused_after_handshake(classify(error))));
-                    return self.poll(cx);
-                }
-            }
-        }
-        #[cfg(not(feature = "tls"))]
-        let _: &mut Option<Diagnosis> = diagnosis;
-        Poll::Ready(Err(classify(error)))
-    }
-}
-
-#[cfg(feature = "tls")]
-impl Diagnosis {
-    /// The attempt's error once the probe looked: the TLS refusal it found, else `original`.
-    async fn refused_after_handshake(self, original: BoxError) -> BoxError {
-        let connector = self.clients.https_connector.clone();
-        let Some(uri) = self.authority.and_then(|authority| crate::tls::https_uri(&authority, 443)) else {
-            return original;
-        };
-        match crate::tls::refused_after_handshake(connector, uri, self.presents_client_certificate).await {
-            Some(tls) => ConnectError::new(tls).into(),
-            None => original,
-        }
-    }
-
-    /// The attempt's error for a plain request whose connection closed unanswered: when the member speaks TLS, it
-    /// never read the request as HTTP, so the request never left (a [`ConnectError`]) and the error says so.
-    async fn only_tls(self, original: hyper_util::client::legacy::Error) -> BoxError {
-        let speaks_tls = match &self.authority {
-            Some(authority) => crate::tls::speaks_tls(self.clients.https_connector.clone(), authority).await,
-            None => false,
-        };
-        if speaks_tls {
-            ConnectError::new(crate::tls::TlsError::only_tls(original.into())).into()
-        } else {
-            classify(original)
-        }
-    }
-}
-
-/// Whether the connection closed before any answer came, as a member serving TLS does to a plain request.
-#[cfg(feature = "tls")]
-fn closed_before_answering(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if error.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_incomplete_message) {
-            return true;
-        }
-        cause = error.source();
-    }
-    false
-}
-
-impl std::fmt::Debug for HyperResponseFuture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HyperResponseFuture").finish_non_exhaustive()
-    }
-}
-
-/// A failure to connect becomes a [`ConnectError`] (a failed TLS handshake too, above); the rest may have
-/// reached the member.
-#[cold]
-fn classify(error: hyper_util::client::legacy::Error) -> BoxError {
-    if error.is_connect() || was_never_sent(&error) { ConnectError::new(error).into() } else { error.into() }
-}
-
-/// Whether hyper dropped the request before writing it: its connection closed before it was ready ("canceled"),
-/// as when a TLS server refuses the handshake after the client thought it done.
-fn was_never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if error.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_canceled) {
-            return true;
-        }
-        cause = error.source();
-    }
-    false
 }
