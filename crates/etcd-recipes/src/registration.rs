@@ -50,7 +50,8 @@ pub struct Registration {
 
 impl Registration {
     /// Writes `key` = `value` with `ttl` (rounded up to whole seconds; at least a second), replacing what was
-    /// there, and keeps it alive until shut down or dropped.
+    /// there, and keeps it alive until shut down or dropped. Keep the TTL above twice the client's per-attempt
+    /// header timeout, so that a refresh stuck on a frozen member fails and the next reaches another in time.
     ///
     /// # Errors
     /// The first write's: the instance is not registered then, and nothing runs in the background.
@@ -69,9 +70,9 @@ impl Registration {
         let written = keys.set(&key, &value, Some(SetOptions::new().with_ttl(ttl))).await?;
         let (tell, registered) = watch::channel(true);
         let writes = Arc::new(AtomicU64::new(1));
-        // Each write is bounded, so that the task notices within about a TTL/3 that the key may have expired.
-        let bounded = keys.with_timeout((ttl / 3).max(Duration::from_secs(1)));
-        let keeper = Keeper { keys: bounded, key: key.clone(), value, ttl, writes: writes.clone(), tell };
+        // The writes are not given a budget of their own: one that ran out would leave the client pinned to a
+        // frozen member, while the header timeout moves it to another.
+        let keeper = Keeper { keys: keys.clone(), key: key.clone(), value, ttl, writes: writes.clone(), tell };
         let task = tokio::spawn(keeper.run(sent_at, written.index));
         Ok(Registration { keys, key, task, written: writes, registered, shut_down: false })
     }
@@ -167,12 +168,24 @@ impl Keeper {
                 },
             };
             let sent = Instant::now();
-            let result = match wake {
-                Wake::Refresh => match self.keys.set(&self.key, "", Some(refresh.clone())).await {
-                    Err(error) if error.is_key_not_found() => self.write_again().await.map(Some),
-                    other => other.map(|_| None),
-                },
-                Wake::Gone => self.write_again().await.map(Some),
+            let write = async {
+                match wake {
+                    Wake::Refresh => match self.keys.set(&self.key, "", Some(refresh.clone())).await {
+                        Err(error) if error.is_key_not_found() => self.write_again().await.map(Some),
+                        other => other.map(|_| None),
+                    },
+                    Wake::Gone => self.write_again().await.map(Some),
+                }
+            };
+            let mut write = std::pin::pin!(write);
+            // A write that takes past the TTL says, meanwhile, that the key may be gone.
+            let result = loop {
+                tokio::select! {
+                    result = &mut write => break result,
+                    _ = sleep_until(acknowledged + self.ttl), if *self.tell.borrow() => {
+                        self.tell.send_replace(false);
+                    }
+                }
             };
             match result {
                 Ok(rewritten) => {
