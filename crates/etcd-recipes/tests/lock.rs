@@ -174,3 +174,32 @@ async fn a_lock_through_a_prefixed_keys_api_keeps_its_key_and_hands_it_over() {
     next.unlock().await.unwrap();
     assert!(admin.get("/tenant/locks/p", None).await.unwrap().node.nodes.is_empty());
 }
+
+/// The member the holder's client is pinned to freezes for longer than the TTL: the holder keeps the lock (its
+/// refresh fails at the header timeout and the next reaches another member), and a waiter does not get it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_keeps_the_lock_while_its_pinned_member_is_frozen_past_the_ttl() {
+    let Some(mut cluster) = cluster() else { return };
+    let leader = cluster.wait_leader(Duration::from_secs(5)).unwrap();
+    let order = [(leader + 1) % 3, (leader + 2) % 3, leader];
+    let endpoints: Vec<String> = order.iter().map(|&m| cluster.member(m).client_url()).collect();
+    let client = etcd_keys::Client::builder(endpoints)
+        .shuffle_endpoints(false)
+        .header_timeout_per_request(Duration::from_millis(1500))
+        .build()
+        .unwrap();
+    let ttl = Duration::from_secs(4);
+    let guard = Lock::new(KeysApi::new(client), dir("pinned")).with_ttl(ttl).lock().await.unwrap();
+    let waiter = Lock::new(keys(&cluster), dir("pinned")).with_ttl(ttl);
+    let waiting = tokio::spawn(async move { waiter.lock().await.unwrap().token() });
+
+    cluster.stop(order[0]).unwrap();
+    tokio::time::sleep(ttl + Duration::from_millis(1500)).await;
+    cluster.cont(order[0]).unwrap();
+    assert_eq!(guard.lost_reason(), None);
+    assert!(!waiting.is_finished(), "a waiter got the lock of a live holder");
+    let token = guard.token();
+    guard.unlock().await.unwrap();
+    let next = timeout(Duration::from_secs(3), waiting).await.expect("handed over").unwrap();
+    assert!(next > token);
+}
