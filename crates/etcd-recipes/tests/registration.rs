@@ -44,6 +44,13 @@ async fn a_registration_outlives_its_ttl_is_written_again_when_deleted_and_goes_
 
     admin.delete(key, None).await.unwrap();
     until_value(&admin, key, Some("http://a:8080"), Duration::from_secs(2)).await;
+    // The write's answer may come back a moment after the admin saw the key.
+    let counted = async {
+        while registration.writes() < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    timeout(Duration::from_secs(1), counted).await.expect("the write counted");
     assert_eq!(registration.writes(), 2);
 
     registration.shutdown().await.unwrap();
