@@ -93,7 +93,8 @@ impl Lock {
         self
     }
 
-    /// A value stored in this waiter's key after its unique token, for observers ([`Lock::holder`]).
+    /// A value stored in this waiter's key after its unique token (the key holds `<32 hex digits> <value>`), for
+    /// observers ([`Lock::holder`] gives the value alone).
     #[must_use]
     pub fn with_value(mut self, value: impl Into<String>) -> Lock {
         self.value = value.into();

@@ -39,6 +39,12 @@ async fn try_lock_takes_a_free_lock_only_and_tokens_grow() {
     assert_eq!(queued.key, again.key());
     again.unlock().await.unwrap();
     assert_eq!(lock_a.holder().await.unwrap(), None);
+
+    // A directory that is a key is etcd's refusal, not a wait.
+    keys(&cluster).set("/recipes-test/a-key", "v", None).await.unwrap();
+    let not_a_dir = Lock::new(keys(&cluster), "/recipes-test/a-key").lock_timeout(Duration::from_secs(5)).await;
+    let error = not_a_dir.unwrap_err();
+    assert!(error.as_etcd().is_some_and(|e| e.is_not_dir()), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
