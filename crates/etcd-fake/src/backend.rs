@@ -137,8 +137,13 @@ impl V2Store for MemberStore {
                         (format_id(self.shared.members[i].id), stats)
                     })
                     .collect();
-                serde_json::json!({ "leader": format_id(self.shared.members[self.member].id), "followers": followers })
-                    .to_string()
+                #[derive(serde::Serialize)]
+                struct LeaderStats {
+                    leader: String,
+                    followers: serde_json::Map<String, serde_json::Value>,
+                }
+                let leader = format_id(self.shared.members[self.member].id);
+                serde_json::to_string(&LeaderStats { leader, followers }).unwrap_or_default()
             }
         };
         Ok(Some(json))

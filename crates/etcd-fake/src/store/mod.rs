@@ -369,8 +369,8 @@ impl Store {
         Ok(self.publish_removal(event, &node))
     }
 
-    /// `internalCreate`: makes the missing directories on the way (they stay even when the create fails, as in
-    /// etcd), then the node; `replace` lets a file be overwritten.
+    /// `internalCreate`: makes the missing directories on the way (permanent, with the create's index), then
+    /// the node; `replace` lets a file be overwritten.
     fn internal_create(
         &mut self,
         key: &str,
