@@ -30,6 +30,7 @@ pub(crate) struct Raft {
 
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
+    pub(crate) auth: Mutex<crate::auth::AuthState>,
     pub(crate) raft: Mutex<Raft>,
     pub(crate) members: Vec<MemberState>,
     pub(crate) cluster_id: u64,
@@ -43,6 +44,10 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn auth(&self) -> MutexGuard<'_, crate::auth::AuthState> {
+        self.auth.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn raft(&self) -> MutexGuard<'_, Raft> {
@@ -262,6 +267,7 @@ impl Builder {
             .collect();
         let shared = Arc::new(Shared {
             store: Mutex::new(Store::new(START_INDEX)),
+            auth: Mutex::new(crate::auth::AuthState::default()),
             raft: Mutex::new(Raft { index: START_RAFT_INDEX, term: START_TERM, leader: Some(0) }),
             members,
             cluster_id,

@@ -55,7 +55,10 @@ async fn answer_unfrozen(
         let reason = status.canonical_reason().unwrap_or("error");
         return Ok(etcd_v2_server::render_text(status, &format!("{} {reason}", status.as_u16())));
     }
-    let response = etcd_v2_server::serve(&MemberStore { shared, member }, request).await?;
+    let response = match crate::auth::intercept(&shared, &request) {
+        Some(answer) => answer,
+        None => etcd_v2_server::serve(&MemberStore { shared, member }, request).await?,
+    };
     if !faults.cut_body {
         return Ok(response);
     }
