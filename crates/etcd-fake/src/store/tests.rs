@@ -1,6 +1,7 @@
 //! The store alone: etcd's causes, indexes and quirks, operation by operation.
 
 use super::*;
+use etcd_v2_server::Ttl;
 
 fn set(key: &str, value: &str) -> KeyOperation {
     KeyOperation::Set { key: key.into(), dir: false, value: value.into(), ttl: Ttl::default() }
