@@ -14,10 +14,10 @@ use tokio::sync::Notify;
 use crate::member::{Member, MemberState};
 use crate::store::Store;
 
-/// A fresh etcd's store index (its membership records) and raft state, so a first write gets index 4 as on a
-/// fresh single-member etcd.
+/// A fresh single-member etcd's store index (its membership records) and raft state: a first write gets store
+/// index 4 and raft index 5, as there (each `/health` is a raft entry too, as in etcd).
 const START_INDEX: u64 = 3;
-const START_RAFT_INDEX: u64 = 5;
+const START_RAFT_INDEX: u64 = 4;
 const START_TERM: u64 = 2;
 
 /// The raft state the headers report.
