@@ -237,7 +237,9 @@ impl Builder {
         self
     }
 
-    /// What `/version` answers (`etcdserver`, `etcdcluster`); 3.5.1 and 3.5.0 unless set.
+    /// What `/version` answers (`etcdserver`, `etcdcluster`); 3.5.1 and 3.5.0 unless set. Where etcd 3.4 and 3.5
+    /// answer differently, the fake answers as the server version says: a `3.4` version updates a directory's
+    /// TTL (`PUT dir=true&prevExist=true&ttl=..`), any other answers that update with 3.5.1's 500.
     pub fn version(mut self, server: impl Into<String>, cluster: impl Into<String>) -> Self {
         self.version = (server.into(), cluster.into());
         self
@@ -265,8 +267,10 @@ impl Builder {
                 )
             })
             .collect();
+        let mut store = Store::new(START_INDEX);
+        store.dir_update_fails = !self.version.0.starts_with("3.4");
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::new(START_INDEX)),
+            store: Mutex::new(store),
             auth: Mutex::new(crate::auth::AuthState::default()),
             raft: Mutex::new(Raft { index: START_RAFT_INDEX, term: START_TERM, leader: Some(0) }),
             members,

@@ -39,6 +39,9 @@ pub(crate) struct Store {
     base_wall: SystemTime,
     base_instant: Instant,
     pub(crate) stats: Stats,
+    /// etcd 3.5's `Update` fails on a directory (its `node.Write` error is no longer ignored); 3.4 updates the
+    /// directory's TTL.
+    pub(crate) dir_update_fails: bool,
 }
 
 impl Store {
@@ -53,6 +56,7 @@ impl Store {
             base_wall: SystemTime::now(),
             base_instant: Instant::now(),
             stats: Stats::default(),
+            dir_update_fails: false,
         }
     }
 

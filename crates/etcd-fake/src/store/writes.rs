@@ -46,6 +46,10 @@ impl Store {
         if is_dir && !value.is_empty() {
             return Err(V2Error::new(ErrorCode::NotFile, key, self.index));
         }
+        if is_dir && self.dir_update_fails {
+            // A plain error in etcd 3.5, answered as a 300 with index 0; nothing changes.
+            return Err(V2Error::new(ErrorCode::RaftInternal, format!("nodePath /1{key} : Not a file ()"), 0));
+        }
         if ttl.refresh {
             value = node.value.clone();
         }
@@ -54,7 +58,6 @@ impl Store {
         let expire_at = self.expire_at(ttl.seconds);
         let node = self.lookup_mut(&key).ok_or_else(|| V2Error::new(ErrorCode::KeyNotFound, key.clone(), next - 1))?;
         // etcd 3.4 updates a directory's TTL only: its modified index stays (the event shows the new one).
-        // etcd 3.5.1 answers a directory update with a 500 (`nodePath ... : Not a file`); the fake does as 3.4.
         if !is_dir {
             node.value.clone_from(&value);
             node.modified_index = next;
