@@ -43,8 +43,8 @@
 //! - One store for all members: a partitioned member refuses quorum operations but its plain reads are not stale,
 //!   and its watches keep receiving events.
 //! - Where etcd 3.4 and 3.5 differ (a directory's TTL update: 3.4 applies it, 3.5.1 answers 500), the fake
-//!   follows the version it reports ([`Builder::version`], 3.5.1 unless set). `/health` answers as 3.5 does
-//!   (`{"health":"true","reason":""}`; 3.4 leaves out `reason`).
+//!   follows the version it reports ([`Builder::version`], 3.5.1 unless set); so does `/health` (3.4 leaves
+//!   out `reason`).
 //! - No CORS headers (`Access-Control-*`), no `/metrics`, no `/v2/machines` HEAD, no v3 API.
 
 mod auth;
