@@ -101,7 +101,8 @@ pub(crate) fn cmd_bench(args: &[String]) -> Result<ExitCode, String> {
     if options.micro {
         eprintln!("xtask: running the micro-benchmarks (criterion, short measurements)");
         let status = crate::cargo()
-            .args(["bench", "-p", "etcd-core", "-p", "etcd-keys", "--bench", "decode", "--bench", "request"])
+            .args(["bench", "-p", "etcd-core", "-p", "etcd-keys", "-p", "etcd-fake"])
+            .args(["--bench", "decode", "--bench", "request", "--bench", "get"])
             .args(["--", "--warm-up-time", "1", "--measurement-time", "3"])
             .status()
             .map_err(|e| format!("cannot run cargo bench: {e}"))?;
