@@ -293,3 +293,43 @@ async fn a_set_through_a_frozen_member_is_never_applied_twice() {
         "a copy of \"older\" before \"newer\" was a replay: {history:?}"
     );
 }
+
+/// A call whose own deadline (shorter than the header timeout) passes on a frozen pinned member moves the pin
+/// off it, as any failure there does: otherwise every call with such a deadline would start at the frozen
+/// member and end the same way. A caller's drop of a call (no deadline) leaves the pin alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_that_passes_on_a_frozen_pinned_member_moves_the_pin_off_it() {
+    let Some((mut cluster, order)) = cluster() else { return };
+    let frozen = cluster.member(order[0]).client_url();
+    for per_call in [true, false] {
+        let keys = if per_call {
+            keys_over(&cluster, &order).with_timeout(Duration::from_millis(300))
+        } else {
+            let endpoints: Vec<String> = order.iter().map(|&i| cluster.member(i).client_url()).collect();
+            let client = Client::builder(endpoints)
+                .shuffle_endpoints(false)
+                .header_timeout_per_request(HEADER_TIMEOUT)
+                .call_timeout(Duration::from_millis(300))
+                .build()
+                .unwrap();
+            KeysApi::new(client)
+        };
+        keys.set("/deadline", "v", None).await.unwrap();
+        assert_eq!(pinned(&keys), frozen);
+
+        // Dropped by its caller before any answer: the pin stays (the member did nothing wrong yet).
+        cluster.stop(order[0]).unwrap();
+        let dropped = tokio::time::timeout(Duration::from_millis(100), keys.get("/deadline", None)).await;
+        assert!(dropped.is_err(), "the frozen member cannot have answered");
+        assert_eq!(pinned(&keys), frozen, "a call its caller dropped does not move the pin");
+
+        let error = keys.get("/deadline", None).await.unwrap_err();
+        assert!(error.is_deadline_exceeded(), "{error}");
+        assert_ne!(pinned(&keys), frozen, "the deadline passed on the frozen member: the pin moved off it");
+        let started = Instant::now();
+        assert_eq!(keys.get("/deadline", None).await.unwrap().node.value, "v");
+        assert!(started.elapsed() < Duration::from_millis(300), "the next call starts elsewhere");
+        cluster.cont(order[0]).unwrap();
+        cluster.wait_ready(Duration::from_secs(20)).unwrap();
+    }
+}

@@ -1,12 +1,13 @@
 //! The deadline of one API call, as the API handles' `with_timeout` set it (the Go client's per-call context).
 
 use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use etcd_core::{DeadlineExceeded, Error};
 use http::Request;
 
-use crate::deadline::CallTimeout;
+use crate::deadline::{CallTimeout, DeadlinePassed};
 use crate::{Answer, Client, RequestBody};
 
 /// The budget an API handle gives each of its calls, or none: what `KeysApi::with_timeout` (and the members,
@@ -68,10 +69,20 @@ impl PerCallTimeout {
             return client.execute(request).await;
         };
         request.extensions_mut().insert(CallTimeout(budget));
-        match tokio::time::timeout(budget, client.execute(request)).await {
-            Ok(result) => result,
-            Err(_elapsed) => Err(DeadlineExceeded::new(budget).into()),
-        }
+        // Shared with the deadline layer's timer: whichever fires first, the attempt in flight sees it. Set
+        // before the call is dropped (at the end of this function), so that its attempt sees it when dropped.
+        let passed = DeadlinePassed::of(&mut request);
+        let mut call = std::pin::pin!(client.execute(request));
+        let mut timer = std::pin::pin!(tokio::time::sleep(budget));
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(result) = call.as_mut().poll(cx) {
+                return Poll::Ready(result);
+            }
+            std::task::ready!(timer.as_mut().poll(cx));
+            passed.set();
+            Poll::Ready(Err(DeadlineExceeded::new(budget).into()))
+        })
+        .await
     }
 
     /// Runs `call` (the request sent and its answer read) within the budget; the call as it is without one.

@@ -9,7 +9,7 @@ use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 use tower::Service;
 
-use super::CallTimeout;
+use super::{CallTimeout, DeadlinePassed};
 use crate::race::poll_against_timer;
 
 /// Ends a call whose budget ran out; see the [module docs](super).
@@ -55,13 +55,15 @@ where
         self.inner.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let budget = request.extensions().get::<CallTimeout>().map(|t| t.0).or(self.default);
         // Boxed when there is a budget, so that a call without one (the default) does not carry a timer's room.
-        ResponseFuture {
-            response: self.inner.call(request),
-            budget: budget.map(|b| (Box::pin(tokio::time::sleep(b)), b)),
-        }
+        let budget = budget.map(|b| Budget {
+            sleep: Box::pin(tokio::time::sleep(b)),
+            budget: b,
+            passed: DeadlinePassed::of(&mut request),
+        });
+        ResponseFuture { response: self.inner.call(request), budget }
     }
 }
 
@@ -70,8 +72,8 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         response: F,
-        // The budget's timer, and the budget for the error.
-        budget: Option<(Pin<Box<Sleep>>, Duration)>,
+        // The budget's timer, the budget for the error, and the flag the attempts see.
+        budget: Option<Budget>,
     }
 }
 
@@ -84,10 +86,19 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let (timer, budget) = match this.budget {
-            Some((sleep, budget)) => (Some(sleep.as_mut()), *budget),
-            None => (None, Duration::ZERO),
+        let Some(budget) = this.budget else {
+            return this.response.poll(cx).map_err(Into::into);
         };
-        poll_against_timer(this.response, timer, cx, || Error::from(DeadlineExceeded::new(budget)).into())
+        poll_against_timer(this.response, Some(budget.sleep.as_mut()), cx, || {
+            budget.passed.set();
+            Error::from(DeadlineExceeded::new(budget.budget)).into()
+        })
     }
+}
+
+/// A call's budget: its timer, its length, and the flag set when it passed.
+struct Budget {
+    sleep: Pin<Box<Sleep>>,
+    budget: Duration,
+    passed: DeadlinePassed,
 }

@@ -9,6 +9,7 @@ use pin_project_lite::pin_project;
 
 use super::AttemptError;
 use super::service::{classify, server_error};
+use crate::deadline::DeadlinePassed;
 use crate::{Body, Endpoint, EndpointSet};
 
 pin_project! {
@@ -22,6 +23,21 @@ pin_project! {
         // Taken when the attempt's outcome is known.
         attempt: Option<Attempt>,
         span: tracing::Span,
+    }
+
+    impl<F> PinnedDrop for ResponseFuture<F> {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped in flight because the call's deadline passed: a failure of this member like any other, so
+            // the pin moves off it (a caller's own drop sets no flag, and leaves the pin alone).
+            let this = this.project();
+            if let Some(attempt) = this.attempt.take() {
+                if attempt.moves_pin && attempt.deadline.as_ref().is_some_and(DeadlinePassed::is_set) {
+                    let _entered = this.span.enter();
+                    tracing::debug!("the call's deadline passed during this attempt");
+                    attempt.set.unpin(&attempt.endpoint);
+                }
+            }
+        }
     }
 }
 
@@ -42,6 +58,8 @@ pub(super) struct Attempt {
     pub(super) endpoint: Endpoint,
     /// False for a request sent to one endpoint with `SendTo`: it leaves the pin alone.
     pub(super) moves_pin: bool,
+    /// The call's deadline flag, when it has a deadline.
+    pub(super) deadline: Option<DeadlinePassed>,
 }
 
 impl<F> ResponseFuture<F> {

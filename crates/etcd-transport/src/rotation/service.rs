@@ -11,6 +11,7 @@ use tower::Service;
 use super::future::{Attempt, ResponseFuture};
 use super::{AttemptOn, SendTo};
 use crate::cluster_id::ForeignClusterAnswer;
+use crate::deadline::DeadlinePassed;
 use crate::header_timeout::HeaderTimeoutElapsed;
 use crate::{Body, ConnectError, EndpointSet};
 
@@ -80,7 +81,8 @@ where
         };
         let span = tracing::debug_span!("etcd.attempt", endpoint = %endpoint);
         let uri = endpoint.join(std::mem::take(request.uri_mut()));
-        let attempt = Attempt { set, endpoint, moves_pin };
+        let deadline = request.extensions().get::<DeadlinePassed>().cloned();
+        let attempt = Attempt { set, endpoint, moves_pin, deadline };
         match uri {
             Ok(uri) => {
                 *request.uri_mut() = uri;
