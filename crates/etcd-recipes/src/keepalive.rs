@@ -120,7 +120,9 @@ pub(crate) async fn watch_until_gone(keys: &KeysApi, key: &str, after_index: u64
                 None => break,
             }
         }
-        // The watch ended or etcd forgot the events it needs: whether the key is still there says the rest.
+        // The watch ended or etcd forgot the events it needs: whether the key is still there says the rest (after
+        // a pause, so that a watch that keeps ending does not spin).
+        sleep(RETRY_PAUSE).await;
         loop {
             match keys.get(key, Some(etcd_keys::GetOptions::new().with_quorum())).await {
                 Ok(read) => {

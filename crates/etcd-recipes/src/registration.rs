@@ -7,7 +7,7 @@ use std::time::Duration;
 use etcd_keys::{KeysApi, PrevExist, SetOptions, WatcherOptions};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Instant, sleep, sleep_until};
 
 use crate::Error;
 use crate::error::is_transient;
@@ -160,8 +160,12 @@ impl Keeper {
                     // A removal older than the last write is the one that write answered.
                     Some(Ok(event)) if is_removal(&event.action) && event.index > written_at => Wake::Gone,
                     Some(Ok(_)) => continue,
+                    // No member answered: the same watcher tries again, with its own back-off.
+                    Some(Err(error)) if !error.is_etcd() => continue,
                     Some(Err(_)) | None => {
-                        // Cleared or ended: the refreshes find out whether the key is there; watch from now.
+                        // Cleared, or ended by a refusal etcd would repeat: the refreshes find out whether the key
+                        // is there; watch from now, after a pause (a new watcher starts without back-off).
+                        sleep(RETRY_PAUSE).await;
                         watcher = self.keys.watcher(&self.key, Some(watch.clone()));
                         continue;
                     }

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{cluster, keys};
-use etcd_keys::{GetOptions, KeysApi};
+use etcd_keys::{Client, GetOptions, KeysApi};
 use etcd_recipes::Registration;
 use tokio::time::timeout;
 
@@ -94,5 +94,35 @@ async fn a_registration_survives_the_whole_cluster_frozen_past_its_ttl() {
     // Still there a TTL later: kept alive again, not a leftover about to expire.
     tokio::time::sleep(TTL + Duration::from_millis(500)).await;
     assert_eq!(value(&admin, key).await.as_deref(), Some("c"));
+    registration.shutdown().await.unwrap();
+}
+
+/// The member the registration's client is pinned to freezes for longer than the TTL: the refresh stuck on it
+/// fails at the header timeout (1.5 s, under half the 4 s TTL), the next goes to another member, and the key
+/// never expires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_outlives_its_pinned_member_frozen_past_its_ttl() {
+    let Some(mut cluster) = cluster() else { return };
+    let leader = cluster.wait_leader(Duration::from_secs(5)).unwrap();
+    let order = [(leader + 1) % 3, (leader + 2) % 3, leader];
+    let endpoints: Vec<String> = order.iter().map(|&m| cluster.member(m).client_url()).collect();
+    let client = Client::builder(endpoints)
+        .shuffle_endpoints(false)
+        .header_timeout_per_request(Duration::from_millis(1500))
+        .build()
+        .unwrap();
+    let key = "/services/api/d";
+    let registration = Registration::start(KeysApi::new(client), key, "d", Duration::from_secs(4)).await.unwrap();
+    let admin = keys(&cluster);
+    let created = admin.get(key, None).await.unwrap().node.created_index;
+
+    cluster.stop(order[0]).unwrap();
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    cluster.cont(order[0]).unwrap();
+
+    let now = admin.get(key, Some(GetOptions::new().with_quorum())).await.unwrap().node;
+    assert_eq!((now.created_index, now.value.as_str()), (created, "d"), "the key never expired");
+    assert_eq!(registration.writes(), 1);
+    assert!(registration.is_registered());
     registration.shutdown().await.unwrap();
 }
