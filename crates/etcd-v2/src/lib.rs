@@ -227,6 +227,13 @@ pub mod transport {
 #[cfg(feature = "blocking")]
 pub mod blocking;
 
+/// The v2 keys API on clusters that serve only v3 (feature `v3`): [`bridge`](v3::bridge) a client onto etcd's
+/// v3 API and use it as any v2 client, `KeysApi::new(etcd_v2::v3::bridge(client))`.
+#[cfg(feature = "v3")]
+pub mod v3 {
+    pub use etcd_v2v3::*;
+}
+
 /// The README's examples compile, so that the README stays true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -1,0 +1,480 @@
+//! etcd's v3 API through its JSON gateway (`POST /v3/...`), sent through the library's own [`Client`] so that
+//! endpoints, failover, timeouts and TLS apply as they do to v2 calls. Keys and values are base64; int64s are
+//! JSON strings; fields at their zero value are left out of answers.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use etcd_transport::{Body, Client, Idempotency, LongPoll, RequestBody};
+use etcd_v2_server::{BoxError, ErrorCode, StoreError, V2Error};
+use http::{Method, Request, StatusCode};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Bytes as base64 in JSON.
+pub(crate) mod b64 {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// An int64 as the gateway writes it: a string (or, leniently, a number).
+fn de_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Text(String),
+        Int(u64),
+        Negative(i64),
+    }
+    match Number::deserialize(deserializer)? {
+        Number::Text(text) => text.parse().map_err(serde::de::Error::custom),
+        Number::Int(n) => Ok(n),
+        // A negative revision or ID is not something etcd sends; read it as none.
+        Number::Negative(n) => Ok(u64::try_from(n).unwrap_or(0)),
+    }
+}
+
+fn ser_u64<S: Serializer>(n: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&n.to_string())
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The header of every answer.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct Header {
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) cluster_id: u64,
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) member_id: u64,
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) revision: u64,
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) raft_term: u64,
+}
+
+/// A key-value as v3 stores it.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct Kv {
+    #[serde(default, with = "b64")]
+    pub(crate) key: Vec<u8>,
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) create_revision: u64,
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) mod_revision: u64,
+    #[serde(default, with = "b64")]
+    pub(crate) value: Vec<u8>,
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) lease: u64,
+}
+
+/// `RangeRequest`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct Range {
+    #[serde(with = "b64")]
+    pub(crate) key: Vec<u8>,
+    #[serde(with = "b64", skip_serializing_if = "Vec::is_empty")]
+    pub(crate) range_end: Vec<u8>,
+    #[serde(serialize_with = "ser_u64", skip_serializing_if = "is_zero")]
+    pub(crate) limit: u64,
+    #[serde(serialize_with = "ser_u64", skip_serializing_if = "is_zero")]
+    pub(crate) revision: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) serializable: bool,
+}
+
+/// `RangeResponse`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct RangeAnswer {
+    #[serde(default)]
+    pub(crate) kvs: Vec<Kv>,
+}
+
+/// `PutRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Put {
+    #[serde(with = "b64")]
+    pub(crate) key: Vec<u8>,
+    #[serde(with = "b64")]
+    pub(crate) value: Vec<u8>,
+    #[serde(serialize_with = "ser_u64", skip_serializing_if = "is_zero")]
+    pub(crate) lease: u64,
+}
+
+/// `DeleteRangeRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct DeleteRange {
+    #[serde(with = "b64")]
+    pub(crate) key: Vec<u8>,
+    #[serde(with = "b64", skip_serializing_if = "Vec::is_empty")]
+    pub(crate) range_end: Vec<u8>,
+}
+
+/// One operation of a transaction.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) enum Op {
+    #[serde(rename = "request_range")]
+    Range(Range),
+    #[serde(rename = "request_put")]
+    Put(Put),
+    #[serde(rename = "request_delete_range")]
+    Delete(DeleteRange),
+}
+
+/// A compare of a transaction, on a key or on every key of a range.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Compare {
+    pub(crate) result: &'static str,
+    pub(crate) target: &'static str,
+    #[serde(with = "b64")]
+    pub(crate) key: Vec<u8>,
+    #[serde(with = "b64", skip_serializing_if = "Vec::is_empty")]
+    pub(crate) range_end: Vec<u8>,
+    #[serde(serialize_with = "ser_opt_u64", skip_serializing_if = "Option::is_none")]
+    pub(crate) create_revision: Option<u64>,
+    #[serde(serialize_with = "ser_opt_u64", skip_serializing_if = "Option::is_none")]
+    pub(crate) mod_revision: Option<u64>,
+}
+
+fn ser_opt_u64<S: Serializer>(n: &Option<u64>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&n.unwrap_or(0).to_string())
+}
+
+impl Compare {
+    /// The key was created at `revision` (0: it does not exist).
+    pub(crate) fn created_at(key: Vec<u8>, revision: u64) -> Compare {
+        Compare {
+            result: "EQUAL",
+            target: "CREATE",
+            key,
+            range_end: Vec::new(),
+            create_revision: Some(revision),
+            mod_revision: None,
+        }
+    }
+
+    /// The key was last modified at `revision`.
+    pub(crate) fn modified_at(key: Vec<u8>, revision: u64) -> Compare {
+        Compare {
+            result: "EQUAL",
+            target: "MOD",
+            key,
+            range_end: Vec::new(),
+            create_revision: None,
+            mod_revision: Some(revision),
+        }
+    }
+
+    /// No key of `[key, range_end)` exists (etcd compares an empty range as one key at revision 0).
+    pub(crate) fn range_empty(key: Vec<u8>, range_end: Vec<u8>) -> Compare {
+        Compare { range_end, ..Compare::created_at(key, 0) }
+    }
+
+    /// Every key of `[key, range_end)` was created before `revision`.
+    pub(crate) fn range_created_before(key: Vec<u8>, range_end: Vec<u8>, revision: u64) -> Compare {
+        Compare { result: "LESS", ..Compare::created_at(key, revision) }.with_range_end(range_end)
+    }
+
+    fn with_range_end(mut self, range_end: Vec<u8>) -> Compare {
+        self.range_end = range_end;
+        self
+    }
+}
+
+/// `TxnRequest`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct Txn {
+    pub(crate) compare: Vec<Compare>,
+    pub(crate) success: Vec<Op>,
+    pub(crate) failure: Vec<Op>,
+}
+
+/// `TxnResponse`: whether the compares held, and each operation's answer (ranges only are read back).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct TxnAnswer {
+    #[serde(default)]
+    pub(crate) header: Header,
+    #[serde(default)]
+    pub(crate) succeeded: bool,
+    #[serde(default)]
+    pub(crate) responses: Vec<OpAnswer>,
+}
+
+/// One operation's answer.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct OpAnswer {
+    #[serde(default)]
+    pub(crate) response_range: Option<RangeAnswer>,
+}
+
+/// `LeaseGrantResponse`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct LeaseAnswer {
+    #[serde(rename = "ID", default, deserialize_with = "de_u64")]
+    pub(crate) id: u64,
+}
+
+/// `Member` of `MemberListResponse`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct V3Member {
+    #[serde(rename = "ID", default, deserialize_with = "de_u64")]
+    pub(crate) id: u64,
+    #[serde(default)]
+    pub(crate) name: String,
+    #[serde(rename = "peerURLs", default)]
+    pub(crate) peer_urls: Vec<String>,
+    #[serde(rename = "clientURLs", default)]
+    pub(crate) client_urls: Vec<String>,
+}
+
+/// `MemberListResponse`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct MembersAnswer {
+    #[serde(default)]
+    pub(crate) header: Header,
+    #[serde(default)]
+    pub(crate) members: Vec<V3Member>,
+}
+
+/// `StatusResponse`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct StatusAnswer {
+    #[serde(default)]
+    pub(crate) header: Header,
+    #[serde(default)]
+    pub(crate) version: String,
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) leader: u64,
+}
+
+/// The gateway's error body: `{"error":"...","code":14,"message":"..."}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+struct GatewayError {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    code: i64,
+}
+
+/// Why a gateway call failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GatewayFailure {
+    /// No answer: the inner client's error.
+    #[error("etcd's v3 gateway could not be reached: {0}")]
+    Unreachable(#[source] BoxError),
+    /// An answer that is not what the gateway sends.
+    #[error("etcd's v3 gateway answered {status} with an unreadable body: {reason}")]
+    Unreadable { status: StatusCode, reason: String },
+    /// etcd's refusal, with its gRPC code and message.
+    #[error("etcd refused the v3 call (code {code}): {message}")]
+    Refused { code: i64, message: String },
+}
+
+impl GatewayFailure {
+    /// Whether etcd said the revision asked for is compacted.
+    pub(crate) fn is_compacted(&self) -> bool {
+        matches!(self, GatewayFailure::Refused { message, .. } if message.contains("compacted"))
+    }
+}
+
+impl From<GatewayFailure> for StoreError {
+    fn from(failure: GatewayFailure) -> StoreError {
+        match &failure {
+            // What etcd's v2 API answers for the same conditions: a 500 with raft's error as the cause.
+            GatewayFailure::Refused { code: 4 | 14, message } => {
+                StoreError::V2(V2Error::new(ErrorCode::RaftInternal, message.clone(), 0))
+            }
+            _ => StoreError::Unavailable(Box::new(failure)),
+        }
+    }
+}
+
+/// A v3 client over the library's transport client.
+#[derive(Clone, Debug)]
+pub(crate) struct Gateway {
+    client: Client,
+}
+
+impl Gateway {
+    pub(crate) fn new(client: Client) -> Gateway {
+        Gateway { client }
+    }
+
+    fn request(path: &str, body: Vec<u8>, idempotency: Idempotency) -> Request<RequestBody> {
+        let mut request = Request::new(RequestBody::new(body));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = http::Uri::try_from(path).unwrap_or_default();
+        request.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+        request.extensions_mut().insert(idempotency);
+        request
+    }
+
+    /// One call: the body as JSON, the answer parsed, a refusal as [`GatewayFailure::Refused`].
+    async fn call<Q: Serialize, A: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &Q,
+        idempotency: Idempotency,
+    ) -> Result<A, GatewayFailure> {
+        let body = serde_json::to_vec(body).map_err(|e| GatewayFailure::Unreachable(Box::new(e)))?;
+        let response = self
+            .client
+            .send(Gateway::request(path, body, idempotency))
+            .await
+            .map_err(|e| GatewayFailure::Unreachable(Box::new(e)))?;
+        let status = response.status();
+        let bytes = response.into_body().bytes().await.map_err(GatewayFailure::Unreachable)?;
+        parse_answer(status, &bytes)
+    }
+
+    pub(crate) async fn range(&self, range: &Range) -> Result<RangeAnswer, GatewayFailure> {
+        self.call("/v3/kv/range", range, Idempotency::Read).await
+    }
+
+    /// A transaction: a read when it only ranges, a write otherwise.
+    pub(crate) async fn txn(&self, txn: &Txn) -> Result<TxnAnswer, GatewayFailure> {
+        let reads_only = txn.success.iter().chain(&txn.failure).all(|op| matches!(op, Op::Range(_)));
+        let idempotency = if reads_only { Idempotency::Read } else { Idempotency::NonIdempotentWrite };
+        self.call("/v3/kv/txn", txn, idempotency).await
+    }
+
+    /// Grants a lease; a second copy of the grant would only add an unused lease that expires.
+    pub(crate) async fn grant(&self, ttl_seconds: u64) -> Result<u64, GatewayFailure> {
+        #[derive(Serialize)]
+        struct Grant {
+            #[serde(rename = "TTL", serialize_with = "ser_u64")]
+            ttl: u64,
+        }
+        let answer: LeaseAnswer =
+            self.call("/v3/lease/grant", &Grant { ttl: ttl_seconds }, Idempotency::ReplaySafeWrite).await?;
+        Ok(answer.id)
+    }
+
+    pub(crate) async fn members(&self) -> Result<MembersAnswer, GatewayFailure> {
+        self.call("/v3/cluster/member/list", &serde_json::json!({}), Idempotency::Read).await
+    }
+
+    pub(crate) async fn status(&self) -> Result<StatusAnswer, GatewayFailure> {
+        self.call("/v3/maintenance/status", &serde_json::json!({}), Idempotency::Read).await
+    }
+
+    /// Opens a watch stream: the answer's body, a JSON object per line.
+    pub(crate) async fn watch(&self, create: &WatchCreate) -> Result<Body, GatewayFailure> {
+        #[derive(Serialize)]
+        struct Open<'a> {
+            create_request: &'a WatchCreate,
+        }
+        let body = serde_json::to_vec(&Open { create_request: create })
+            .map_err(|e| GatewayFailure::Unreachable(Box::new(e)))?;
+        let mut request = Gateway::request("/v3/watch", body, Idempotency::Read);
+        request.extensions_mut().insert(LongPoll);
+        let response = self.client.send(request).await.map_err(|e| GatewayFailure::Unreachable(Box::new(e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = response.into_body().bytes().await.map_err(GatewayFailure::Unreachable)?;
+            return Err(parse_answer::<serde_json::Value>(status, &bytes)
+                .err()
+                .unwrap_or(GatewayFailure::Unreadable { status, reason: "a failure status".into() }));
+        }
+        Ok(response.into_body())
+    }
+}
+
+/// `WatchCreateRequest`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct WatchCreate {
+    #[serde(with = "b64")]
+    pub(crate) key: Vec<u8>,
+    #[serde(with = "b64", skip_serializing_if = "Vec::is_empty")]
+    pub(crate) range_end: Vec<u8>,
+    #[serde(serialize_with = "ser_u64", skip_serializing_if = "is_zero")]
+    pub(crate) start_revision: u64,
+    pub(crate) prev_kv: bool,
+}
+
+/// One line of a watch stream: `{"result":{...}}` or `{"error":{...}}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct WatchLine {
+    #[serde(default)]
+    pub(crate) result: Option<WatchAnswer>,
+    #[serde(default)]
+    pub(crate) error: Option<serde_json::Value>,
+}
+
+/// `WatchResponse`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct WatchAnswer {
+    #[serde(default)]
+    pub(crate) header: Header,
+    #[serde(default)]
+    pub(crate) canceled: bool,
+    #[serde(default, deserialize_with = "de_u64")]
+    pub(crate) compact_revision: u64,
+    #[serde(default)]
+    pub(crate) cancel_reason: String,
+    #[serde(default)]
+    pub(crate) events: Vec<V3Event>,
+}
+
+/// A v3 event: a put (the type left out, as zero) or a delete.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct V3Event {
+    #[serde(default, rename = "type")]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) kv: Kv,
+    #[serde(default)]
+    pub(crate) prev_kv: Option<Kv>,
+}
+
+fn parse_answer<A: serde::de::DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<A, GatewayFailure> {
+    let unreadable = |reason: String| GatewayFailure::Unreadable { status, reason };
+    if status.is_success() {
+        return serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()));
+    }
+    let error: GatewayError = serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()))?;
+    let message = if error.message.is_empty() { error.error } else { error.message };
+    Err(GatewayFailure::Refused { code: error.code, message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_gateways_strings_and_base64() {
+        let answer: RangeAnswer = serde_json::from_str(
+            r#"{"header":{"cluster_id":"14841639068965178418","revision":"7","raft_term":"2"},
+                "kvs":[{"key":"YQ==","create_revision":"5","mod_revision":"7","version":"2","value":"Yg=="}],"count":"1"}"#,
+        )
+        .unwrap();
+        assert_eq!((answer.kvs[0].key.as_slice(), answer.kvs[0].value.as_slice()), (&b"a"[..], &b"b"[..]));
+        assert_eq!((answer.kvs[0].create_revision, answer.kvs[0].lease), (5, 0));
+        let refused = parse_answer::<RangeAnswer>(
+            StatusCode::BAD_REQUEST,
+            br#"{"error":"etcdserver: mvcc: required revision has been compacted","code":11,"message":"etcdserver: mvcc: required revision has been compacted"}"#,
+        )
+        .unwrap_err();
+        assert!(refused.is_compacted(), "{refused}");
+        assert!(parse_answer::<RangeAnswer>(StatusCode::OK, b"<html>").is_err());
+    }
+
+    #[test]
+    fn writes_int64s_as_strings() {
+        let compare = Compare::range_created_before(b"a".to_vec(), b"b".to_vec(), 9);
+        assert_eq!(
+            serde_json::to_string(&compare).unwrap(),
+            r#"{"result":"LESS","target":"CREATE","key":"YQ==","range_end":"Yg==","create_revision":"9"}"#
+        );
+    }
+}
