@@ -289,12 +289,15 @@ impl GatewayFailure {
 
 impl From<GatewayFailure> for StoreError {
     fn from(failure: GatewayFailure) -> StoreError {
-        match &failure {
+        match failure {
             // What etcd's v2 API answers for the same conditions: a 500 with raft's error as the cause.
             GatewayFailure::Refused { code: 4 | 14, message } => {
-                StoreError::V2(V2Error::new(ErrorCode::RaftInternal, message.clone(), 0))
+                StoreError::V2(V2Error::new(ErrorCode::RaftInternal, message, 0))
             }
-            _ => StoreError::Unavailable(Box::new(failure)),
+            // The inner client's own error as it is: the caller of the bridged client gets the same
+            // `Error::Cluster` / `Error::OutcomeUnknown` a v2 client gives, not a wrapped one.
+            GatewayFailure::Unreachable(error) => StoreError::Unavailable(error),
+            other => StoreError::Unavailable(Box::new(other)),
         }
     }
 }
