@@ -16,6 +16,10 @@
 //! `LongPoll`). The v2 side (parsing requests, rendering etcd's answers) is `etcd-v2-server`'s, shared with the
 //! in-memory etcd.
 //!
+//! Moving a v2 tree over: [`copy_tree`] copies values, directories and remaining TTLs into the bridge's layout,
+//! idempotent and so resumable, and [`verify_tree`] compares both sides (the `migrate_v2_to_v3` example runs
+//! them: `cargo run -p examples --example migrate_v2_to_v3 -- --from ENDPOINTS --to ENDPOINTS`).
+//!
 //! # Layout
 //!
 //! Under a prefix `P` (default [`DEFAULT_PREFIX`], `/etcd-v2v3`), each v2 node is two v3 keys written together
@@ -71,9 +75,11 @@
 
 mod gateway;
 mod layout;
+mod migrate;
 mod read;
 mod store;
 mod watch;
 mod write;
 
+pub use migrate::{MigrationReport, copy_tree, verify_tree};
 pub use store::{DEFAULT_PREFIX, V3Store, bridge, bridge_with_prefix};
