@@ -103,15 +103,18 @@ impl Snapshot {
 
 impl V3Store {
     /// Reads `key` and its ancestors at one revision (one transaction of single-key ranges), and whether it has
-    /// children when `children` is asked.
-    pub(crate) async fn snapshot(&self, key: &str, children: bool) -> Result<Snapshot, StoreError> {
+    /// children when `children` is asked; linearizable when `fresh`, else from the member's own store.
+    pub(crate) async fn snapshot(&self, key: &str, children: bool, fresh: bool) -> Result<Snapshot, StoreError> {
+        let serializable = !fresh;
         let paths: Vec<String> = ancestors(key).into_iter().chain(std::iter::once(key.to_owned())).collect();
-        let mut success: Vec<Op> =
-            paths.iter().map(|path| Op::Range(Range { key: self.layout.data_key(path), ..Range::default() })).collect();
+        let mut success: Vec<Op> = paths
+            .iter()
+            .map(|path| Op::Range(Range { key: self.layout.data_key(path), serializable, ..Range::default() }))
+            .collect();
         if children {
             let prefix = self.layout.children_prefix(key);
             let range_end = prefix_end(&prefix);
-            success.push(Op::Range(Range { key: prefix, range_end, limit: 1, ..Range::default() }));
+            success.push(Op::Range(Range { key: prefix, range_end, limit: 1, serializable, ..Range::default() }));
         }
         let answer = self.gateway.txn(&Txn { success, ..Txn::default() }).await?;
         self.saw(&answer.header);
@@ -159,7 +162,7 @@ impl V3Store {
         } else {
             let Some(kv) = ranges.next().and_then(|kvs| kvs.into_iter().next()) else {
                 // Which error: a file on the way, or the first missing name. A second read, only on a miss.
-                let snapshot = self.snapshot(key, false).await?;
+                let snapshot = self.snapshot(key, false, quorum).await?;
                 return Err(snapshot.missing(key).into());
             };
             Node::from_kv(key.to_owned(), &kv).view(now)

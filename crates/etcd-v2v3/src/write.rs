@@ -32,16 +32,24 @@ impl V3Store {
         Ok(Some((lease, expires_ms)))
     }
 
-    /// Runs `attempt` until it commits or decides, reading afresh each time.
+    /// Runs `attempt` until it commits or decides. The first try reads from the member's own store (a
+    /// serializable read: no round of consensus) and commits only if nothing it read changed, which the
+    /// transaction's compares check at commit time; a try that failed, or that decided an error on that
+    /// local read, runs again on a linearizable read (`fresh`), so that no error is answered from a stale view.
     async fn retry<F, Fut>(&self, mut attempt: F) -> Result<Applied, StoreError>
     where
-        F: FnMut() -> Fut,
+        F: FnMut(bool) -> Fut,
         Fut: std::future::Future<Output = Result<Option<Applied>, StoreError>>,
     {
+        let mut fresh = false;
         for _ in 0..MAX_ATTEMPTS {
-            if let Some(applied) = attempt().await? {
-                return Ok(applied);
+            match attempt(fresh).await {
+                Ok(Some(applied)) => return Ok(applied),
+                Ok(None) => {}
+                Err(StoreError::V2(_)) if !fresh => {}
+                Err(error) => return Err(error),
             }
+            fresh = true;
         }
         let cause = format!("etcd-v2v3: the key kept changing during {MAX_ATTEMPTS} attempts");
         Err(V2Error::new(ErrorCode::RaftInternal, cause, 0).into())
@@ -105,8 +113,8 @@ impl V3Store {
     /// `set`: creates or replaces a file (or makes a directory); a directory is never replaced.
     pub(crate) async fn set(&self, key: &str, dir: bool, value: &str, ttl: &Ttl) -> Result<Applied, StoreError> {
         let lease = self.lease_for(ttl).await?;
-        self.retry(|| async {
-            let snapshot = self.snapshot(key, false).await?;
+        self.retry(|fresh| async move {
+            let snapshot = self.snapshot(key, false, fresh).await?;
             if let Some(error) = snapshot.file_on_the_way() {
                 return Err(error.into());
             }
@@ -138,11 +146,11 @@ impl V3Store {
         in_order: bool,
     ) -> Result<Applied, StoreError> {
         let lease = self.lease_for(ttl).await?;
-        self.retry(|| async {
+        self.retry(|fresh| async move {
             let (key, snapshot, extra) = if in_order {
                 // The directory as read, then a name after everything in it: the next revision. The compare
                 // "no child created since" makes the name unique and names grow in commit order.
-                let mut snapshot = self.snapshot(key, false).await?;
+                let mut snapshot = self.snapshot(key, false, fresh).await?;
                 if key != "/" {
                     let own = snapshot.node.take();
                     snapshot.ancestors.push((key.to_owned(), own));
@@ -153,7 +161,7 @@ impl V3Store {
                 let end = prefix_end(&prefix);
                 (name, snapshot, vec![Compare::range_created_before(prefix, end, next)])
             } else {
-                (key.to_owned(), self.snapshot(key, false).await?, Vec::new())
+                (key.to_owned(), self.snapshot(key, false, fresh).await?, Vec::new())
             };
             if let Some(error) = snapshot.file_on_the_way() {
                 return Err(error.into());
@@ -173,8 +181,8 @@ impl V3Store {
     /// `update` (prevExist=true): a file's value and TTL, or a directory's TTL.
     pub(crate) async fn update(&self, key: &str, value: &str, ttl: &Ttl) -> Result<Applied, StoreError> {
         let lease = self.lease_for(ttl).await?;
-        self.retry(|| async {
-            let snapshot = self.snapshot(key, false).await?;
+        self.retry(|fresh| async move {
+            let snapshot = self.snapshot(key, false, fresh).await?;
             let Some(node) = &snapshot.node else { return Err(snapshot.missing(key).into()) };
             if node.record.dir && !value.is_empty() {
                 return Err(V2Error::new(ErrorCode::NotFile, key, snapshot.revision).into());
@@ -200,8 +208,8 @@ impl V3Store {
         ttl: &Ttl,
     ) -> Result<Applied, StoreError> {
         let lease = self.lease_for(ttl).await?;
-        self.retry(|| async {
-            let snapshot = self.snapshot(key, false).await?;
+        self.retry(|fresh| async move {
+            let snapshot = self.snapshot(key, false, fresh).await?;
             let node = compared(&snapshot, key, prev_value, prev_index)?;
             let value = if ttl.refresh { node.record.value.clone() } else { value.to_owned() };
             let write = self.write(false, value, ttl, lease, &snapshot, Action::CompareAndSwap);
@@ -218,8 +226,8 @@ impl V3Store {
     /// transaction.
     pub(crate) async fn delete(&self, key: &str, dir: bool, recursive: bool) -> Result<Applied, StoreError> {
         let dir = dir || recursive;
-        self.retry(|| async {
-            let snapshot = self.snapshot(key, true).await?;
+        self.retry(|fresh| async move {
+            let snapshot = self.snapshot(key, true, fresh).await?;
             let Some(node) = &snapshot.node else { return Err(snapshot.missing(key).into()) };
             let mut compare = vec![Compare::modified_at(self.layout.data_key(key), node.modified)];
             let mut success = vec![
@@ -265,8 +273,8 @@ impl V3Store {
         prev_value: &str,
         prev_index: u64,
     ) -> Result<Applied, StoreError> {
-        self.retry(|| async {
-            let snapshot = self.snapshot(key, false).await?;
+        self.retry(|fresh| async move {
+            let snapshot = self.snapshot(key, false, fresh).await?;
             let node = compared(&snapshot, key, prev_value, prev_index)?;
             let txn = Txn {
                 compare: vec![Compare::modified_at(self.layout.data_key(key), node.modified)],
