@@ -91,7 +91,7 @@ pub(crate) fn split(path: &str) -> (&str, &str) {
 pub(crate) fn ancestors(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut at = 0;
-    while let Some(next) = path[at + 1..].find('/') {
+    while let Some(next) = path.get(at + 1..).and_then(|rest| rest.find('/')) {
         at += 1 + next;
         out.push(path[..at].to_owned());
     }
@@ -181,7 +181,8 @@ impl Record {
     /// `expiration` and `ttl` as etcd renders them: the time, and the seconds left rounded up.
     pub(crate) fn expiry(&self, now: SystemTime) -> (Option<SystemTime>, i64) {
         let Some(ms) = self.expires_ms else { return (None, 0) };
-        let at = SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
+        // An expiry past what the clock holds (a value not written by the bridge) is no expiry.
+        let Some(at) = SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(ms)) else { return (None, 0) };
         let left = at.duration_since(now).unwrap_or_default();
         let mut ttl = left.as_secs() as i64;
         if left.subsec_nanos() > 0 {

@@ -72,6 +72,8 @@
 //! | `X-Raft-Index` | the revision | the v3 gateway does not expose the raft index |
 //! | `/v2/stats/store` counters | `{}` | v3 keeps no v2 store counters |
 //! | names with `//` | cannot occur (v2 cleans paths) | the index key uses `//` as the separator |
+//! | any depth | a write that makes more than about 60 missing directories at once is refused by etcd | a v3 transaction holds at most 128 operations (`--max-txn-ops`), two puts per node |
+//! | one round trip per write | two gateway calls per write (a read, then the guarded transaction), more under contention | v3 has no compare on "is a directory" without reading the value first |
 
 mod gateway;
 mod layout;
@@ -79,6 +81,7 @@ mod migrate;
 mod read;
 mod store;
 mod watch;
+mod wire;
 mod write;
 
 pub use migrate::{MigrationReport, copy_tree, verify_tree};

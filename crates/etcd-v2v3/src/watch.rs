@@ -229,3 +229,53 @@ fn v2_event(path: &str, event: &V3Event) -> Option<Event> {
     let WrittenBy::Action(action) = node.record.written_by else { return None };
     Some(Event { action, node: Some(node.view(now)), prev_node: prev.map(|prev| prev.view(now)), refresh: false })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::Kv;
+    use crate::layout::Record;
+
+    fn put(layout: &Layout, path: &str, revision: u64, written_by: WrittenBy) -> V3Event {
+        let record = Record { dir: false, written_by, expires_ms: None, value: "v".into() };
+        let kv = Kv {
+            key: layout.data_key(path),
+            create_revision: revision,
+            mod_revision: revision,
+            value: record.encode(),
+            lease: 0,
+        };
+        V3Event { kind: String::new(), kv, prev_kv: None }
+    }
+
+    fn delete(layout: &Layout, path: &str, revision: u64) -> V3Event {
+        let mut event = put(layout, path, revision, WrittenBy::Action(Action::Set));
+        event.prev_kv = Some(event.kv.clone());
+        event.kind = "DELETE".into();
+        event
+    }
+
+    #[test]
+    fn one_event_per_revision_refreshes_and_hidden_nodes_left_out() {
+        let layout = Layout::new("/p");
+        let context = Context2 { layout: layout.clone(), key: "/a".into(), recursive: true };
+        let set = WrittenBy::Action(Action::Set);
+        let events = vec![
+            // A set that made /a/x on the way: the set's own key.
+            put(&layout, "/a/x", 5, WrittenBy::Action(Action::Create)),
+            put(&layout, "/a/x/y", 5, set),
+            // A refresh: not for watchers.
+            put(&layout, "/a/x/y", 6, WrittenBy::Refresh),
+            // Hidden below the watched key.
+            put(&layout, "/a/_h", 7, set),
+            // A recursive delete: its top.
+            delete(&layout, "/a/x/y", 8),
+            delete(&layout, "/a/x", 8),
+        ];
+        let out = translate(&context, events);
+        let seen: Vec<(Action, &str, u64)> =
+            out.iter().map(|e| (e.action, e.node.as_ref().map_or("", |n| n.key.as_str()), e.index())).collect();
+        assert_eq!(seen, [(Action::Set, "/a/x/y", 5), (Action::Delete, "/a/x", 8)]);
+        assert_eq!(out[1].prev_node.as_ref().map(|n| n.value.clone()), Some(Some("v".to_owned())));
+    }
+}

@@ -155,7 +155,7 @@ impl V3Store {
                     let own = snapshot.node.take();
                     snapshot.ancestors.push((key.to_owned(), own));
                 }
-                let next = snapshot.revision + 1;
+                let next = snapshot.revision.saturating_add(1);
                 let name = if key == "/" { format!("/{next:020}") } else { format!("{key}/{next:020}") };
                 let prefix = self.layout.children_prefix(key);
                 let end = prefix_end(&prefix);
