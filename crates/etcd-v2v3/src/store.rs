@@ -1,16 +1,20 @@
 //! [`V3Store`]: the v2 store over etcd's v3 API, and [`bridge`], a v2 [`Client`] over it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 
-use etcd_transport::Client;
+use etcd_transport::{Body, Client, RequestBody};
 use etcd_v2_server::{
-    Applied, ErrorCode, KeyOperation, Member, StatsKind, StoreError, V2Error, V2Service, V2Store, Watch, WatchRequest,
-    format_id,
+    Applied, BoxError, ErrorCode, KeyOperation, Member, StatsKind, StoreError, V2Error, V2Service, V2Store, Watch,
+    WatchRequest, format_id,
 };
 
-use crate::gateway::{Gateway, Header, V3Member};
+use crate::gateway::{Gateway, Header, StatusAnswer, V3Member};
 use crate::layout::Layout;
+use http::{Request, Response};
 
 /// Where the v2 tree lives in v3 unless told otherwise.
 pub const DEFAULT_PREFIX: &str = "/etcd-v2v3";
@@ -56,6 +60,26 @@ impl V3Store {
     pub(crate) fn saw(&self, header: &Header) {
         if header.cluster_id != 0 {
             self.cluster_id.store(header.cluster_id, Ordering::Relaxed);
+        }
+    }
+
+    /// Learns the cluster's ID and version from etcd's status, once: the v2 answers carry them from the first
+    /// on (`X-Etcd-Cluster-Id`, `/version`). A failure is left for the call itself to meet.
+    pub(crate) async fn learn(&self) {
+        let known = self.version.lock().map(|version| version.is_some()).unwrap_or(true);
+        if known && self.cluster_id() != 0 {
+            return;
+        }
+        if let Ok(status) = self.gateway.status().await {
+            self.saw_status(&status);
+        }
+    }
+
+    fn saw_status(&self, status: &StatusAnswer) {
+        self.saw(&status.header);
+        let minor: Vec<&str> = status.version.split('.').take(2).collect();
+        if let Ok(mut version) = self.version.lock() {
+            *version = Some((status.version.clone(), format!("{}.0", minor.join("."))));
         }
     }
 
@@ -122,11 +146,7 @@ impl V2Store for V3Store {
 
     async fn health(&self) -> Result<(), String> {
         let status = self.gateway.status().await.map_err(|e| e.to_string())?;
-        self.saw(&status.header);
-        let minor: Vec<&str> = status.version.split('.').take(2).collect();
-        if let Ok(mut version) = self.version.lock() {
-            *version = Some((status.version.clone(), format!("{}.0", minor.join("."))));
-        }
+        self.saw_status(&status);
         if status.leader == 0 { Err("RAFT NO LEADER".to_owned()) } else { Ok(()) }
     }
 
@@ -163,10 +183,34 @@ impl V2Store for V3Store {
 /// # Ok(()) }
 /// ```
 pub fn bridge(client: Client) -> Client {
-    Client::new(V2Service::new(V3Store::new(client)))
+    bridge_with_prefix(client, DEFAULT_PREFIX)
 }
 
 /// [`bridge`] with the tree under `prefix`.
 pub fn bridge_with_prefix(client: Client, prefix: &str) -> Client {
-    Client::new(V2Service::new(V3Store::with_prefix(client, prefix)))
+    Client::new(Bridge { service: V2Service::new(V3Store::with_prefix(client, prefix)) })
+}
+
+/// [`V2Service`] over a [`V3Store`] that learns the cluster's ID and version before its first answer.
+#[derive(Clone, Debug)]
+struct Bridge {
+    service: V2Service<V3Store>,
+}
+
+impl tower::Service<Request<RequestBody>> for Bridge {
+    type Response = Response<Body>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
+        let service = self.service.clone();
+        Box::pin(async move {
+            service.store().learn().await;
+            service.call_request(request).await
+        })
+    }
 }

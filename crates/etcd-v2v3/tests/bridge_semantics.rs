@@ -145,6 +145,13 @@ async fn a_directory_ttl_takes_what_was_created_below_it() {
 async fn members_leader_and_health_come_from_v3() {
     let Some((etcd, v3)) = v3_etcd() else { return };
     let bridged = etcd_v2v3::bridge(v3);
+    // The very first answer carries the cluster's ID and the server's version.
+    let first = KeysApi::new(bridged.clone()).set("/first", "x", None).await.unwrap();
+    assert!(first.cluster_id.as_deref().is_some_and(|id| id != "0"), "{:?}", first.cluster_id);
+    let version = bridged.send(http::Request::get("/version").body(Vec::new()).unwrap()).await.unwrap();
+    let version = version.into_body().bytes().await.unwrap();
+    let version: serde_json::Value = serde_json::from_slice(&version).unwrap();
+    assert_eq!(version["etcdserver"].as_str(), Some(etcd.binary().version()));
     let members = etcd_members::MembersApi::new(bridged.clone());
     let listed = members.list().await.unwrap();
     assert_eq!(listed.len(), 1);
