@@ -116,6 +116,21 @@ impl Gateway {
         Ok(answer.id)
     }
 
+    /// The TTL a lease was granted with; `None` when it is gone.
+    pub(crate) async fn granted_ttl(&self, lease: u64) -> Result<Option<u64>, GatewayFailure> {
+        let answer: LeaseTtlAnswer =
+            self.call("/v3/lease/timetolive", &LeaseId { id: lease }, Idempotency::Read).await?;
+        Ok((answer.ttl > 0).then_some(answer.granted_ttl))
+    }
+
+    /// Renews a lease to its granted TTL (one request of the keep-alive stream); `false` when it is gone. A
+    /// second copy renews it again: harmless.
+    pub(crate) async fn keep_alive(&self, lease: u64) -> Result<bool, GatewayFailure> {
+        let answer: KeepAliveLine =
+            self.call("/v3/lease/keepalive", &LeaseId { id: lease }, Idempotency::ReplaySafeWrite).await?;
+        Ok(answer.result.is_some_and(|result| result.ttl > 0))
+    }
+
     pub(crate) async fn members(&self) -> Result<MembersAnswer, GatewayFailure> {
         self.call("/v3/cluster/member/list", &serde_json::json!({}), Idempotency::Read).await
     }

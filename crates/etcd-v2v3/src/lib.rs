@@ -52,7 +52,9 @@
 //! - A recursive delete is one transaction of three deletes (the subtree's data prefix, its index prefix, the
 //!   node's index key); deleting an empty directory compares that its children range is empty.
 //! - TTLs are leases: a write with a TTL grants one and puts both keys with it; a node created below a directory
-//!   that has a lease takes that lease, so it goes with the directory.
+//!   that has a lease takes that lease, so it goes with the directory; a refresh (or any write) with the TTL
+//!   the node's own lease was granted for renews that lease (keep-alive) rather than granting another, so a
+//!   refreshed directory keeps what is below it.
 //! - Quorum reads are linearizable ranges; other reads are serializable (answered by the member itself).
 //! - A watch is a v3 watch from the wait index as start revision (0: from now), on the node's data key, or on
 //!   its data prefix when recursive. A wait index older than etcd's compaction is v2's 401 `EventIndexCleared`.
@@ -64,7 +66,7 @@
 //! | `set` over a file gives the node a new `createdIndex` | `createdIndex` stays the first creation's | a v3 put keeps the create revision; a delete and a put of one key in one transaction is refused |
 //! | TTL of 1 s | expires after etcd's minimum lease TTL (about 2 s) | v3 raises short leases to its minimum |
 //! | TTLs above 9,000,000,000 s | the lease lives 9,000,000,000 s (the answer shows the TTL asked) | v3's largest lease |
-//! | a directory's TTL removes everything below it | only nodes created after the directory got its lease go with it | a v3 key has one lease; moving a subtree to another lease would be a scan |
+//! | a directory's TTL removes everything below it | what was created below the directory while it had its lease goes with it; a refresh or update with the same TTL renews that lease, one with another TTL gives the directory a new lease and what is below keeps the old one | a v3 key has one lease, and a lease's TTL cannot be changed; moving a subtree to another lease would be a scan |
 //! | `expire` events | a delete by a lease is reported `expire` when the node's recorded expiry has come (within 1 s) | v3 marks no delete as coming from a lease |
 //! | `compareAndDelete` events to watchers | reported as `delete` | a v3 delete carries no action |
 //! | a recursive delete notifies watchers of each child with the directory's key | a watcher of a child hears of its own key's delete | v3 sends one event per deleted key |
@@ -77,6 +79,7 @@
 
 mod gateway;
 mod layout;
+mod lease;
 mod migrate;
 mod read;
 mod store;

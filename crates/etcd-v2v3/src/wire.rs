@@ -36,6 +36,20 @@ fn de_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
     }
 }
 
+/// A signed int64 as the gateway writes it (a lease's TTL is -1 when it is gone).
+fn de_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Text(String),
+        Int(i64),
+    }
+    match Number::deserialize(deserializer)? {
+        Number::Text(text) => text.parse().map_err(serde::de::Error::custom),
+        Number::Int(n) => Ok(n),
+    }
+}
+
 pub(crate) fn ser_u64<S: Serializer>(n: &u64, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&n.to_string())
 }
@@ -216,6 +230,29 @@ pub(crate) struct OpAnswer {
 pub(crate) struct LeaseAnswer {
     #[serde(rename = "ID", default, deserialize_with = "de_u64")]
     pub(crate) id: u64,
+}
+
+/// A lease named by its ID (`LeaseTimeToLiveRequest`, `LeaseKeepAliveRequest`).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct LeaseId {
+    #[serde(rename = "ID", serialize_with = "ser_u64")]
+    pub(crate) id: u64,
+}
+
+/// `LeaseTimeToLiveResponse`: seconds left (-1 or 0 when gone) and the TTL granted.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct LeaseTtlAnswer {
+    #[serde(rename = "TTL", default, deserialize_with = "de_i64")]
+    pub(crate) ttl: i64,
+    #[serde(rename = "grantedTTL", default, deserialize_with = "de_u64")]
+    pub(crate) granted_ttl: u64,
+}
+
+/// One line of the keep-alive stream: `{"result":{"ID":..,"TTL":..}}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct KeepAliveLine {
+    #[serde(default)]
+    pub(crate) result: Option<LeaseTtlAnswer>,
 }
 
 /// `Member` of `MemberListResponse`.

@@ -6,16 +6,14 @@ use std::time::SystemTime;
 use etcd_v2_server::{Action, Applied, ErrorCode, Event, NodeView, StoreError, Ttl, V2Error};
 
 use crate::gateway::{Compare, DeleteRange, Op, Put, Txn};
-use crate::layout::{Record, WrittenBy, expiry_from_now, prefix_end};
+use crate::layout::{Record, WrittenBy, prefix_end};
+use crate::lease::Granted;
 use crate::read::{Node, Snapshot};
 use crate::store::V3Store;
 
 /// How many times a write reads and tries again while others change what it read. Each failed try means
 /// another write succeeded, so 64 writers racing on one key all finish well within it.
 const MAX_ATTEMPTS: usize = 512;
-
-/// v3's largest lease TTL (`MaxLeaseTTL`, 9,000,000,000 s); v2 accepts larger and keeps them as given.
-const MAX_LEASE_TTL: u64 = 9_000_000_000;
 
 /// What a put writes: the record, its lease, and the action an answer names.
 struct Write {
@@ -24,14 +22,6 @@ struct Write {
 }
 
 impl V3Store {
-    /// The lease for a TTL (granted once per operation, kept across tries) and its expiry, or none.
-    async fn lease_for(&self, ttl: &Ttl) -> Result<Option<(u64, u64)>, StoreError> {
-        let Some(seconds) = ttl.seconds else { return Ok(None) };
-        let Some(expires_ms) = expiry_from_now(seconds) else { return Ok(None) };
-        let lease = self.gateway.grant(seconds.clamp(1, MAX_LEASE_TTL)).await?;
-        Ok(Some((lease, expires_ms)))
-    }
-
     /// Runs `attempt` until it commits or decides. The first try reads from the member's own store (a
     /// serializable read: no round of consensus) and commits only if nothing it read changed, which the
     /// transaction's compares check at commit time; a try that failed, or that decided an error on that
@@ -112,7 +102,7 @@ impl V3Store {
 
     /// `set`: creates or replaces a file (or makes a directory); a directory is never replaced.
     pub(crate) async fn set(&self, key: &str, dir: bool, value: &str, ttl: &Ttl) -> Result<Applied, StoreError> {
-        let lease = self.lease_for(ttl).await?;
+        let granted = &Granted::default();
         self.retry(|fresh| async move {
             let snapshot = self.snapshot(key, false, fresh).await?;
             if let Some(error) = snapshot.file_on_the_way() {
@@ -126,6 +116,7 @@ impl V3Store {
             if snapshot.node.as_ref().is_some_and(|node| node.record.dir) {
                 return Err(V2Error::new(ErrorCode::NotFile, key, snapshot.revision).into());
             }
+            let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
             let write = self.write(dir, value, ttl, lease, &snapshot, Action::Set);
             let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
                 return Ok(None);
@@ -145,7 +136,7 @@ impl V3Store {
         ttl: &Ttl,
         in_order: bool,
     ) -> Result<Applied, StoreError> {
-        let lease = self.lease_for(ttl).await?;
+        let granted = &Granted::default();
         self.retry(|fresh| async move {
             let (key, snapshot, extra) = if in_order {
                 // The directory as read, then a name after everything in it: the next revision. The compare
@@ -169,6 +160,7 @@ impl V3Store {
             if snapshot.node.is_some() {
                 return Err(V2Error::new(ErrorCode::NodeExist, key, snapshot.revision).into());
             }
+            let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
             let write = self.write(dir, value.to_owned(), ttl, lease, &snapshot, Action::Create);
             let Some((revision, term)) = self.commit_put(&snapshot, &key, &write, extra).await? else {
                 return Ok(None);
@@ -180,7 +172,7 @@ impl V3Store {
 
     /// `update` (prevExist=true): a file's value and TTL, or a directory's TTL.
     pub(crate) async fn update(&self, key: &str, value: &str, ttl: &Ttl) -> Result<Applied, StoreError> {
-        let lease = self.lease_for(ttl).await?;
+        let granted = &Granted::default();
         self.retry(|fresh| async move {
             let snapshot = self.snapshot(key, false, fresh).await?;
             let Some(node) = &snapshot.node else { return Err(snapshot.missing(key).into()) };
@@ -188,6 +180,7 @@ impl V3Store {
                 return Err(V2Error::new(ErrorCode::NotFile, key, snapshot.revision).into());
             }
             let value = if ttl.refresh { node.record.value.clone() } else { value.to_owned() };
+            let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
             let write = self.write(node.record.dir, value, ttl, lease, &snapshot, Action::Update);
             let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
                 return Ok(None);
@@ -207,11 +200,12 @@ impl V3Store {
         value: &str,
         ttl: &Ttl,
     ) -> Result<Applied, StoreError> {
-        let lease = self.lease_for(ttl).await?;
+        let granted = &Granted::default();
         self.retry(|fresh| async move {
             let snapshot = self.snapshot(key, false, fresh).await?;
             let node = compared(&snapshot, key, prev_value, prev_index)?;
             let value = if ttl.refresh { node.record.value.clone() } else { value.to_owned() };
+            let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
             let write = self.write(false, value, ttl, lease, &snapshot, Action::CompareAndSwap);
             let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
                 return Ok(None);

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use etcd_keys::{Action, Client, DeleteOptions, GetOptions, KeysApi, SetOptions, WatcherOptions};
+use etcd_keys::{Action, Client, DeleteOptions, GetOptions, KeysApi, PrevExist, SetOptions, WatcherOptions};
 use etcd_testkit::Cluster;
 
 /// A single-member etcd serving only v3 and a v3 client to it.
@@ -139,6 +139,29 @@ async fn a_directory_ttl_takes_what_was_created_below_it() {
         .unwrap();
     assert_eq!((expired.action, expired.node.key.as_str()), (Action::Expire, "/session"));
     assert!(keys.get("/session/lock", None).await.unwrap_err().is_key_not_found(), "gone with its directory");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refreshing_a_directory_keeps_what_is_below_it() {
+    let Some((_etcd, v3)) = v3_etcd() else { return };
+    let keys = KeysApi::new(etcd_v2v3::bridge(v3));
+    let ttl = Duration::from_secs(3);
+    let dir = keys.set("/lock", "", Some(SetOptions::new().with_dir().with_ttl(ttl))).await.unwrap();
+    keys.set("/lock/holder", "me", None).await.unwrap();
+    let created = Instant::now();
+    // Refresh for twice the TTL: the directory and its child outlive the first lease's term.
+    while created.elapsed() < ttl * 2 {
+        let refresh = SetOptions::new().with_dir().with_ttl(ttl).with_refresh().with_prev_exist(PrevExist::Exists);
+        keys.set("/lock", "", Some(refresh)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(keys.get("/lock/holder", None).await.unwrap().node.value, "me", "kept by the renewed lease");
+    // Left alone, both go, as one directory expiring.
+    let mut watcher = keys.watcher("/lock", Some(WatcherOptions::new().with_after_index(dir.index)));
+    let expired =
+        tokio::time::timeout(Duration::from_secs(15), watcher.next()).await.expect("in time").unwrap().unwrap();
+    assert_eq!((expired.action, expired.node.key.as_str()), (Action::Expire, "/lock"));
+    assert!(keys.get("/lock/holder", None).await.unwrap_err().is_key_not_found());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
