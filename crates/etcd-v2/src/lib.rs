@@ -190,6 +190,8 @@
 //!   DNS SRV records, through hickory-resolver (which more than doubles the dependency tree).
 //! - `blocking`: [`blocking::Client`](crate::blocking), the keys API for programs without an async runtime,
 //!   over a single-threaded runtime of its own.
+//! - `v3`: `v3::bridge`, the v2 keys API (and watches, members, status) answered from etcd's v3 API, for
+//!   clusters started without `--enable-v2` and etcd 3.6 (see the `etcd-v2v3` crate for what differs).
 
 pub use etcd_core::{AuthError, AuthErrorKind, DeadlineExceeded, MemberError, MemberErrorKind};
 #[cfg(feature = "tls")]

@@ -189,3 +189,38 @@ async fn members_leader_and_health_come_from_v3() {
     assert!(set.cluster_id.is_some_and(|id| id != "0"), "the cluster's ID, learned from v3 answers");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_watch_sends_every_event_as_a_line() {
+    let Some((_etcd, v3)) = v3_etcd() else { return };
+    let bridged = etcd_v2v3::bridge(v3);
+    let keys = KeysApi::new(bridged.clone());
+    let start = keys.set("/s/seed", "0", None).await.unwrap().index;
+    let target = format!("/v2/keys/s?wait=true&stream=true&recursive=true&waitIndex={}", start + 1);
+    let mut request = http::Request::get(target).body(Vec::new()).unwrap();
+    request.extensions_mut().insert(etcd_transport::LongPoll);
+    let response = bridged.send(request).await.unwrap();
+    assert_eq!(response.status(), http::StatusCode::OK);
+    for i in 1..=3 {
+        keys.set(&format!("/s/k{i}"), &i.to_string(), None).await.unwrap();
+    }
+    keys.delete("/s/k1", None).await.unwrap();
+    // Read lines until four events came, bounded.
+    let mut body = response.into_body();
+    let mut text = String::new();
+    let read = async {
+        use http_body_util::BodyExt;
+        while text.lines().count() < 4 {
+            let frame = body.frame().await.expect("the stream stays open").unwrap();
+            if let Ok(data) = frame.into_data() {
+                text.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read).await.expect("four events within 10 s");
+    let events: Vec<serde_json::Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let seen: Vec<(&str, &str)> =
+        events.iter().map(|e| (e["action"].as_str().unwrap(), e["node"]["key"].as_str().unwrap())).collect();
+    assert_eq!(seen, [("set", "/s/k1"), ("set", "/s/k2"), ("set", "/s/k3"), ("delete", "/s/k1")]);
+    assert_eq!(events[3]["prevNode"]["value"], "1");
+}
