@@ -14,10 +14,10 @@ use tokio::sync::Notify;
 use crate::member::{Member, MemberState};
 use crate::store::Store;
 
-/// A fresh etcd's store index (its membership records) and raft state, so a first write gets index 4 as on a
-/// fresh single-member etcd.
+/// A fresh single-member etcd's store index (its membership records) and raft state: a first write gets store
+/// index 4 and raft index 5, as there (each `/health` is a raft entry too, as in etcd).
 const START_INDEX: u64 = 3;
-const START_RAFT_INDEX: u64 = 5;
+const START_RAFT_INDEX: u64 = 4;
 const START_TERM: u64 = 2;
 
 /// The raft state the headers report.
@@ -30,6 +30,8 @@ pub(crate) struct Raft {
 
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
+    pub(crate) auth: Mutex<crate::auth::AuthState>,
+    pub(crate) roster: Mutex<crate::roster::Roster>,
     pub(crate) raft: Mutex<Raft>,
     pub(crate) members: Vec<MemberState>,
     pub(crate) cluster_id: u64,
@@ -43,6 +45,14 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn auth(&self) -> MutexGuard<'_, crate::auth::AuthState> {
+        self.auth.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn roster(&self) -> MutexGuard<'_, crate::roster::Roster> {
+        self.roster.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn raft(&self) -> MutexGuard<'_, Raft> {
@@ -146,6 +156,11 @@ impl FakeEtcd {
         raft.term += 1;
     }
 
+    /// The cluster's ID, as `X-Etcd-Cluster-Id` carries it (lowercase hex).
+    pub fn cluster_id(&self) -> String {
+        etcd_v2_server::format_id(self.shared.cluster_id)
+    }
+
     /// The store's index (`X-Etcd-Index` of the next answer).
     pub fn index(&self) -> u64 {
         self.shared.store().index()
@@ -227,7 +242,9 @@ impl Builder {
         self
     }
 
-    /// What `/version` answers (`etcdserver`, `etcdcluster`); 3.5.1 and 3.5.0 unless set.
+    /// What `/version` answers (`etcdserver`, `etcdcluster`); 3.5.1 and 3.5.0 unless set. Where etcd 3.4 and 3.5
+    /// answer differently, the fake answers as the server version says: a `3.4` version updates a directory's
+    /// TTL (`PUT dir=true&prevExist=true&ttl=..`), any other answers that update with 3.5.1's 500.
     pub fn version(mut self, server: impl Into<String>, cluster: impl Into<String>) -> Self {
         self.version = (server.into(), cluster.into());
         self
@@ -254,9 +271,24 @@ impl Builder {
                     format!("http://fake-member-{i}:2380"),
                 )
             })
+            .collect::<Vec<MemberState>>();
+        let entries = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| crate::roster::Entry {
+                id: m.id,
+                name: m.name.clone(),
+                peer_urls: vec![m.peer_url.clone()],
+                served: Some(i),
+            })
             .collect();
+        let roster = crate::roster::Roster { entries, removed: Default::default(), next_seed: seed };
+        let mut store = Store::new(START_INDEX);
+        store.dir_update_fails = !self.version.0.starts_with("3.4");
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::new(START_INDEX)),
+            store: Mutex::new(store),
+            auth: Mutex::new(crate::auth::AuthState::default()),
+            roster: Mutex::new(roster),
             raft: Mutex::new(Raft { index: START_RAFT_INDEX, term: START_TERM, leader: Some(0) }),
             members,
             cluster_id,
@@ -271,7 +303,7 @@ impl Builder {
 }
 
 /// splitmix64: IDs from a seed, the same every run.
-fn splitmix(state: &mut u64) -> u64 {
+pub(crate) fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

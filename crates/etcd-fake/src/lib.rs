@@ -20,7 +20,7 @@
 //!
 //! let fake = FakeEtcd::new();
 //! let client = etcd_transport::Client::new(fake.clone());
-//! let put = http::Request::put("/v2/keys/lock?ttl=5")
+//! let put = http::Request::put("/v2/keys/lock")
 //!     .header("content-type", "application/x-www-form-urlencoded")
 //!     .body("value=me&ttl=5")
 //!     .unwrap();
@@ -32,23 +32,36 @@
 //! ```
 //!
 //! # What it does not do
-//! - v2 auth (`/v2/auth/*`, users, roles, permissions) is not implemented: requests are never refused for
-//!   credentials.
-//! - Changing members (`POST`/`PUT`/`DELETE /v2/members`) is answered 405.
+//! - v2 auth (users, roles, key-glob permissions, root, guest) is served, but not TLS client-certificate
+//!   authentication; passwords are compared as given (etcd's bcrypt hashes are never visible either).
+//! - Raft indexes after auth changes follow etcd's count of writes, not its reads (etcd's auth store also makes
+//!   quorum reads, each a raft entry).
+//! - Members added through `/v2/members` are listed (unstarted: no name, no client URL) but never served; a
+//!   removed member stops answering. Their IDs come from the seed, not from etcd's hash of URLs and time.
 //! - Listings come sorted by key whether `sorted` is asked or not (etcd's unsorted order is Go's random map order).
 //! - Expiry is exact (etcd expires keys on its leader's 500 ms SYNC ticks, so up to half a second late).
 //! - One store for all members: a partitioned member refuses quorum operations but its plain reads are not stale,
 //!   and its watches keep receiving events.
-//! - A directory's TTL update (`PUT dir=true&prevExist=true&ttl=...`) behaves as etcd 3.4 (the TTL changes);
-//!   etcd 3.5.1 answers it with a 500.
-//! - No CORS headers (`Access-Control-*`), no `/metrics`, no `/v2/machines` HEAD, no v3 API.
+//! - Where etcd 3.4 and 3.5 differ (a directory's TTL update: 3.4 applies it, 3.5.1 answers 500), the fake
+//!   follows the version it reports ([`Builder::version`], 3.5.1 unless set); so does `/health` (3.4 leaves
+//!   out `reason`).
+//! - Without quorum (no leader, a partitioned member, too many members down or frozen) writes fail at once with
+//!   etcd's `etcdserver: request timed out` (300); etcd waits its request timeout first
+//!   ([`Builder::quorum_timeout`] waits too). The leader changes only by [`FakeEtcd::set_leader`]: a leader that
+//!   goes down is not replaced by an election.
+//! - In the HTTP mode a down member closes each connection rather than refusing it.
+//! - `/v2/stats/*` carry etcd's fields but simple numbers (no latencies; the store counts only client calls).
+//! - A member's JSON decoding errors (`POST /v2/members` with a bad body) are serde's words, not Go's.
+//! - No TLS, no CORS headers (`Access-Control-*`), no `/metrics`, no v3 API.
 
+mod auth;
 mod backend;
 mod expiry;
 mod fake;
 mod faults;
 mod http_mode;
 mod member;
+mod roster;
 mod store;
 mod stream;
 

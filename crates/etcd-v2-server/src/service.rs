@@ -94,11 +94,7 @@ pub async fn serve<S: V2Store>(store: &S, request: Request<RequestBody>) -> Resu
     let get_only =
         |answer: Response<Body>| if method == Method::GET { answer } else { render_method_not_allowed("GET") };
     let answer = match path.as_str() {
-        "/v2/members" | "/v2/members/" => {
-            if method != Method::GET {
-                // Changing members is not served: see the crate's list of what is not done.
-                return Ok(render_method_not_allowed("GET"));
-            }
+        "/v2/members" | "/v2/members/" if method == Method::GET => {
             #[derive(serde::Serialize)]
             struct Members {
                 members: Vec<crate::Member>,
@@ -155,15 +151,25 @@ pub async fn serve<S: V2Store>(store: &S, request: Request<RequestBody>) -> Resu
             #[derive(serde::Serialize)]
             struct Health {
                 health: &'static str,
-                reason: String,
+                // etcd 3.4 has no reason field.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                reason: Option<String>,
             }
+            let with_reason = !store.version().0.starts_with("3.4");
             let (status, health) = match store.health().await {
-                Ok(()) => (StatusCode::OK, Health { health: "true", reason: String::new() }),
-                Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, Health { health: "false", reason }),
+                Ok(()) => (StatusCode::OK, Health { health: "true", reason: with_reason.then(String::new) }),
+                Err(reason) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, Health { health: "false", reason: with_reason.then_some(reason) })
+                }
             };
-            let mut response = render_json(status, None, &health);
-            *response.body_mut() = Body::from(crate::json::to_go_json(&health));
+            // etcd writes it with json.Marshal and no Content-Type: Go sniffs it as plain text.
+            let mut response = Response::new(Body::from(crate::json::to_go_json(&health)));
+            *response.status_mut() = status;
+            response.headers_mut().insert(CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
             response
+        }
+        members if members == "/v2/members" || members.starts_with("/v2/members/") => {
+            return crate::members::serve_change(store, members, request).await;
         }
         _ => render_text(StatusCode::NOT_FOUND, "404 page not found"),
     };
@@ -176,6 +182,9 @@ fn unavailable<T>(result: Result<T, StoreError>) -> Result<Result<T, V2Error>, B
         Ok(value) => Ok(Ok(value)),
         Err(StoreError::V2(error)) => Ok(Err(error)),
         Err(StoreError::Unavailable(error)) => Err(error),
+        Err(StoreError::Http { status, message }) => {
+            Ok(Err(V2Error::new(crate::ErrorCode::RaftInternal, format!("{status}: {message}"), 0)))
+        }
     }
 }
 

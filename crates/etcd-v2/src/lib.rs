@@ -192,6 +192,8 @@
 //!   over a single-threaded runtime of its own.
 //! - `v3`: `v3::bridge`, the v2 keys API (and watches, members, status) answered from etcd's v3 API, for
 //!   clusters started without `--enable-v2` and etcd 3.6 (see the `etcd-v2v3` crate for what differs).
+//! - `recipes` (default): [`recipes`], a fair lock with fencing tokens, leader election, service registration
+//!   and a watched cache, correct under failure.
 
 pub use etcd_core::{AuthError, AuthErrorKind, DeadlineExceeded, MemberError, MemberErrorKind};
 #[cfg(feature = "tls")]
@@ -234,6 +236,13 @@ pub mod blocking;
 #[cfg(feature = "v3")]
 pub mod v3 {
     pub use etcd_v2v3::*;
+}
+
+/// Recipes that stay correct under failure: [`Lock`](recipes::Lock), [`Election`](recipes::Election),
+/// [`Registration`](recipes::Registration), [`Cache`](recipes::Cache) (feature `recipes`, on by default).
+#[cfg(feature = "recipes")]
+pub mod recipes {
+    pub use etcd_recipes::*;
 }
 
 /// The README's examples compile, so that the README stays true.

@@ -55,7 +55,7 @@ impl Default for PoolSettings {
 /// which grow for a large answer. Each scheme has its own pools too, so that a plain `http://` connection does
 /// not carry the room of a TLS stream.
 ///
-/// Connection failures come back as [`ConnectError`], so that the client knows the request never left; a failed
+/// Connection failures come back as [`ConnectError`](super::ConnectError), so that the client knows the request never left; a failed
 /// TLS handshake is one of them, with a [`TlsError`](crate::tls::TlsError) inside that says what failed.
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
@@ -116,7 +116,7 @@ impl HyperTransport {
     }
 
     /// Like [`HyperTransport::new`], giving up on a TCP connection not made within `timeout`. The failure is a
-    /// [`ConnectError`]: the request never left, so any request may go to the next endpoint. Keep it below the
+    /// [`ConnectError`](super::ConnectError): the request never left, so any request may go to the next endpoint. Keep it below the
     /// header timeout, which would otherwise fire first and leave a write's outcome unknown.
     pub fn with_connect_timeout(timeout: Option<Duration>) -> Self {
         HyperTransport::with_pool(timeout, PoolSettings::default())

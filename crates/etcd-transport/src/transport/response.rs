@@ -1,5 +1,5 @@
 //! The answer of [`HyperTransport`](super::HyperTransport): hyper-util's future, with its errors sorted into
-//! those that never left ([`ConnectError`]) and the rest, and TLS mistakes diagnosed (a probe, on failure only).
+//! those that never left ([`ConnectError`](super::ConnectError)) and the rest, and TLS mistakes diagnosed (a probe, on failure only).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,8 +15,8 @@ use super::ConnectError;
 use super::hyper::Clients;
 use crate::Body;
 
-/// The response future of [`HyperTransport`]: hyper-util's, with its errors sorted into those that never left
-/// ([`ConnectError`]) and the rest. Not boxed again: hyper-util's future already is.
+/// The response future of [`HyperTransport`](super::HyperTransport): hyper-util's, with its errors sorted into those that never left
+/// ([`ConnectError`](super::ConnectError)) and the rest. Not boxed again: hyper-util's future already is.
 pub struct HyperResponseFuture {
     pub(super) stage: Stage,
 }
@@ -108,7 +108,7 @@ impl Diagnosis {
     }
 
     /// The attempt's error for a plain request whose connection closed unanswered: when the member speaks TLS, it
-    /// never read the request as HTTP, so the request never left (a [`ConnectError`]) and the error says so.
+    /// never read the request as HTTP, so the request never left (a [`ConnectError`](super::ConnectError)) and the error says so.
     async fn only_tls(self, original: hyper_util::client::legacy::Error) -> BoxError {
         let speaks_tls = match &self.authority {
             Some(authority) => crate::tls::speaks_tls(self.clients.https_connector.clone(), authority).await,
@@ -141,7 +141,7 @@ impl std::fmt::Debug for HyperResponseFuture {
     }
 }
 
-/// A failure to connect becomes a [`ConnectError`] (a failed TLS handshake too, above); the rest may have
+/// A failure to connect becomes a [`ConnectError`](super::ConnectError) (a failed TLS handshake too, above); the rest may have
 /// reached the member.
 #[cold]
 fn classify(error: hyper_util::client::legacy::Error) -> BoxError {
