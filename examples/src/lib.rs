@@ -8,7 +8,7 @@
 //!
 //! `ETCD_API=v3` runs them through [`etcd_v2v3::bridge`] against the same endpoints: the v2 API answered from
 //! etcd's v3 API, for a cluster started without `--enable-v2` ([`for_api`]). `auth` refuses it (v2 auth has no
-//! bridge), and `cluster_admin` can list but not change members.
+//! bridge).
 //!
 //! `cargo xtask quickstart` starts a local etcd and runs the quickstart against it; `export $(cargo xtask etcd
 //! start)` starts one that keeps running, and sets `ETCD_ENDPOINTS` for any example.

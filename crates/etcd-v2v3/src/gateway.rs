@@ -76,7 +76,7 @@ impl Gateway {
     }
 
     /// One call: the body as JSON, the answer parsed, a refusal as [`GatewayFailure::Refused`].
-    async fn call<Q: Serialize, A: serde::de::DeserializeOwned>(
+    pub(crate) async fn call<Q: Serialize, A: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         body: &Q,

@@ -10,10 +10,10 @@
 //! ```
 //!
 //! [`V3Store`] implements `etcd_v2_server::V2Store` by calling etcd's v3 JSON gateway (`/v3/kv/range`, `txn`,
-//! `/v3/lease/grant`, the streaming `/v3/watch`, `/v3/cluster/member/list`, `/v3/maintenance/status`) through an
-//! inner `etcd_transport::Client`: endpoints, failover, timeouts and TLS work as they do for v2, and each call
-//! is marked with its `Idempotency` (ranges are reads, transactions that write are never replayed, the watch is a
-//! `LongPoll`). The v2 side (parsing requests, rendering etcd's answers) is `etcd-v2-server`'s, shared with the
+//! `/v3/lease/grant|timetolive|keepalive`, the streaming `/v3/watch`, `/v3/cluster/member/list|add|remove|update`,
+//! `/v3/maintenance/status`) through an inner `etcd_transport::Client`: endpoints, failover, timeouts and TLS
+//! work as they do for v2, and each call is marked with its `Idempotency` (ranges are reads, transactions that
+//! write are never replayed, the watch is a `LongPoll`). The v2 side (parsing requests, rendering etcd's answers) is `etcd-v2-server`'s, shared with the
 //! in-memory etcd.
 //!
 //! Moving a v2 tree over: [`copy_tree`] copies values, directories and remaining TTLs into the bridge's layout,
@@ -73,6 +73,7 @@
 //! | the event history is the last 1,000 events | it is etcd's v3 history, up to its last compaction | revisions are v3's |
 //! | `X-Raft-Index` | the revision | the v3 gateway does not expose the raft index |
 //! | `/v2/stats/store` counters | `{}` | v3 keeps no v2 store counters |
+//! | removing a removed member: 410 `Member permanently removed` | 404 `No such member` | v3 answers both "member not found" |
 //! | names with `//` | cannot occur (v2 cleans paths) | the index key uses `//` as the separator |
 //! | any depth | a write that makes more than about 60 missing directories at once is refused by etcd | a v3 transaction holds at most 128 operations (`--max-txn-ops`), two puts per node |
 //! | one round trip per write | two gateway calls per write (a read, then the guarded transaction), more under contention | v3 has no compare on "is a directory" without reading the value first |
@@ -80,6 +81,7 @@
 mod gateway;
 mod layout;
 mod lease;
+mod members;
 mod migrate;
 mod read;
 mod store;

@@ -8,8 +8,8 @@ use std::task::{Context, Poll};
 
 use etcd_transport::{Body, Client, RequestBody};
 use etcd_v2_server::{
-    Applied, BoxError, ErrorCode, KeyOperation, Member, StatsKind, StoreError, V2Error, V2Service, V2Store, Watch,
-    WatchRequest, format_id,
+    Applied, BoxError, ErrorCode, KeyOperation, Member, MemberChange, StatsKind, StoreError, V2Error, V2Service,
+    V2Store, Watch, WatchRequest, format_id,
 };
 
 use crate::gateway::{Gateway, Header, StatusAnswer, V3Member};
@@ -90,7 +90,8 @@ impl V3Store {
     }
 }
 
-fn v2_member(member: V3Member) -> Member {
+/// A v3 member as v2 lists it (the ID in hex).
+pub(crate) fn v2_member(member: V3Member) -> Member {
     Member { id: format_id(member.id), name: member.name, peer_urls: member.peer_urls, client_urls: member.client_urls }
 }
 
@@ -130,6 +131,10 @@ impl V2Store for V3Store {
 
     async fn members(&self) -> Result<Vec<Member>, StoreError> {
         Ok(self.v3_members().await?.into_iter().map(v2_member).collect())
+    }
+
+    async fn change_member(&self, change: MemberChange) -> Result<Option<Member>, StoreError> {
+        self.change(change).await
     }
 
     async fn leader(&self) -> Result<Option<Member>, StoreError> {
