@@ -37,7 +37,7 @@ async fn a_fourth_member_is_added_updated_and_removed_through_the_bridge() {
 
     let url = free_loopback_url();
     let added = members.add([url.as_str()]).await.unwrap();
-    assert_eq!(added.peer_urls, [url.clone()]);
+    assert_eq!(added.peer_urls, std::slice::from_ref(&url));
     assert!(added.name.is_empty() && added.client_urls.is_empty(), "not started: {added:?}");
     let listed = members.list().await.unwrap();
     assert_eq!(listed.len(), 4);
