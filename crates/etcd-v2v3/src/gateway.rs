@@ -131,6 +131,13 @@ impl Gateway {
         Ok(answer.result.is_some_and(|result| result.ttl > 0))
     }
 
+    /// Revokes a lease (and deletes what it holds); a second copy finds it gone.
+    pub(crate) async fn revoke(&self, lease: u64) -> Result<(), GatewayFailure> {
+        let _: serde_json::Value =
+            self.call("/v3/lease/revoke", &LeaseId { id: lease }, Idempotency::ReplaySafeWrite).await?;
+        Ok(())
+    }
+
     pub(crate) async fn members(&self) -> Result<MembersAnswer, GatewayFailure> {
         self.call("/v3/cluster/member/list", &serde_json::json!({}), Idempotency::Read).await
     }

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use etcd_v2_server::{StoreError, Ttl};
+use etcd_v2_server::{Applied, StoreError, Ttl};
 
 use crate::layout::expiry_from_now;
 use crate::read::Node;
@@ -44,5 +44,17 @@ impl V3Store {
             *slot = Some(lease);
         }
         Ok(Some((lease, expires_ms)))
+    }
+
+    /// Revokes a lease this write granted when the write was refused (etcd's answer: nothing was committed with
+    /// it), rather than leave it to its TTL. Not after an unknown outcome: the write may hold it. Best effort.
+    pub(crate) async fn release_unused(&self, granted: &Granted, result: &Result<Applied, StoreError>) {
+        if !matches!(result, Err(StoreError::V2(_))) {
+            return;
+        }
+        let lease = granted.0.lock().ok().and_then(|mut lease| lease.take());
+        if let Some(lease) = lease {
+            let _ = self.gateway.revoke(lease).await;
+        }
     }
 }

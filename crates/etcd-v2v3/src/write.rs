@@ -15,7 +15,7 @@ use crate::store::V3Store;
 /// another write succeeded, so 64 writers racing on one key all finish well within it.
 const MAX_ATTEMPTS: usize = 512;
 
-/// What a put writes: the record, its lease, and the action an answer names.
+/// What a put writes: the record and its lease.
 struct Write {
     record: Record,
     lease: u64,
@@ -103,28 +103,31 @@ impl V3Store {
     /// `set`: creates or replaces a file (or makes a directory); a directory is never replaced.
     pub(crate) async fn set(&self, key: &str, dir: bool, value: &str, ttl: &Ttl) -> Result<Applied, StoreError> {
         let granted = &Granted::default();
-        self.retry(|fresh| async move {
-            let snapshot = self.snapshot(key, false, fresh).await?;
-            if let Some(error) = snapshot.file_on_the_way() {
-                return Err(error.into());
-            }
-            let mut value = value.to_owned();
-            if ttl.refresh {
-                let Some(node) = &snapshot.node else { return Err(snapshot.missing(key).into()) };
-                value.clone_from(&node.record.value);
-            }
-            if snapshot.node.as_ref().is_some_and(|node| node.record.dir) {
-                return Err(V2Error::new(ErrorCode::NotFile, key, snapshot.revision).into());
-            }
-            let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
-            let write = self.write(dir, value, ttl, lease, &snapshot, Action::Set);
-            let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
-                return Ok(None);
-            };
-            let event = V3Store::put_event(Action::Set, key, &write, snapshot.node.as_ref(), revision);
-            Ok(Some(applied(event, revision, term, ttl.refresh)))
-        })
-        .await
+        let result = self
+            .retry(|fresh| async move {
+                let snapshot = self.snapshot(key, false, fresh).await?;
+                if let Some(error) = snapshot.file_on_the_way() {
+                    return Err(error.into());
+                }
+                let mut value = value.to_owned();
+                if ttl.refresh {
+                    let Some(node) = &snapshot.node else { return Err(snapshot.missing(key).into()) };
+                    value.clone_from(&node.record.value);
+                }
+                if snapshot.node.as_ref().is_some_and(|node| node.record.dir) {
+                    return Err(V2Error::new(ErrorCode::NotFile, key, snapshot.revision).into());
+                }
+                let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
+                let write = self.write(dir, value, ttl, lease, &snapshot, Action::Set);
+                let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
+                    return Ok(None);
+                };
+                let event = V3Store::put_event(Action::Set, key, &write, snapshot.node.as_ref(), revision);
+                Ok(Some(applied(event, revision, term, ttl.refresh)))
+            })
+            .await;
+        self.release_unused(granted, &result).await;
+        result
     }
 
     /// `create` (prevExist=false) and create-in-order (a name from the revision the write commits at).
@@ -137,58 +140,69 @@ impl V3Store {
         in_order: bool,
     ) -> Result<Applied, StoreError> {
         let granted = &Granted::default();
-        self.retry(|fresh| async move {
-            let (key, snapshot, extra) = if in_order {
-                // The directory as read, then a name after everything in it: the next revision. The compare
-                // "no child created since" makes the name unique and names grow in commit order.
-                let mut snapshot = self.snapshot(key, false, fresh).await?;
-                if key != "/" {
-                    let own = snapshot.node.take();
-                    snapshot.ancestors.push((key.to_owned(), own));
+        let result = self
+            .retry(|fresh| async move {
+                let (key, snapshot, extra) = if in_order {
+                    // The directory as read, then a name after everything in it: the next revision. The compare
+                    // "no child created since" makes the name unique and names grow in commit order.
+                    let mut snapshot = self.snapshot(key, false, fresh).await?;
+                    if key != "/" {
+                        let own = snapshot.node.take();
+                        snapshot.ancestors.push((key.to_owned(), own));
+                    }
+                    let next = snapshot.revision.saturating_add(1);
+                    let name = if key == "/" { format!("/{next:020}") } else { format!("{key}/{next:020}") };
+                    let prefix = self.layout.children_prefix(key);
+                    let end = prefix_end(&prefix);
+                    (name, snapshot, vec![Compare::range_created_before(prefix, end, next)])
+                } else {
+                    (key.to_owned(), self.snapshot(key, false, fresh).await?, Vec::new())
+                };
+                if let Some(error) = snapshot.file_on_the_way() {
+                    return Err(error.into());
                 }
-                let next = snapshot.revision.saturating_add(1);
-                let name = if key == "/" { format!("/{next:020}") } else { format!("{key}/{next:020}") };
-                let prefix = self.layout.children_prefix(key);
-                let end = prefix_end(&prefix);
-                (name, snapshot, vec![Compare::range_created_before(prefix, end, next)])
-            } else {
-                (key.to_owned(), self.snapshot(key, false, fresh).await?, Vec::new())
-            };
-            if let Some(error) = snapshot.file_on_the_way() {
-                return Err(error.into());
-            }
-            if snapshot.node.is_some() {
-                return Err(V2Error::new(ErrorCode::NodeExist, key, snapshot.revision).into());
-            }
-            let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
-            let write = self.write(dir, value.to_owned(), ttl, lease, &snapshot, Action::Create);
-            let Some((revision, term)) = self.commit_put(&snapshot, &key, &write, extra).await? else {
-                return Ok(None);
-            };
-            Ok(Some(applied(V3Store::put_event(Action::Create, &key, &write, None, revision), revision, term, false)))
-        })
-        .await
+                if snapshot.node.is_some() {
+                    return Err(V2Error::new(ErrorCode::NodeExist, key, snapshot.revision).into());
+                }
+                let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
+                let write = self.write(dir, value.to_owned(), ttl, lease, &snapshot, Action::Create);
+                let Some((revision, term)) = self.commit_put(&snapshot, &key, &write, extra).await? else {
+                    return Ok(None);
+                };
+                Ok(Some(applied(
+                    V3Store::put_event(Action::Create, &key, &write, None, revision),
+                    revision,
+                    term,
+                    false,
+                )))
+            })
+            .await;
+        self.release_unused(granted, &result).await;
+        result
     }
 
     /// `update` (prevExist=true): a file's value and TTL, or a directory's TTL.
     pub(crate) async fn update(&self, key: &str, value: &str, ttl: &Ttl) -> Result<Applied, StoreError> {
         let granted = &Granted::default();
-        self.retry(|fresh| async move {
-            let snapshot = self.snapshot(key, false, fresh).await?;
-            let Some(node) = &snapshot.node else { return Err(snapshot.missing(key).into()) };
-            if node.record.dir && !value.is_empty() {
-                return Err(V2Error::new(ErrorCode::NotFile, key, snapshot.revision).into());
-            }
-            let value = if ttl.refresh { node.record.value.clone() } else { value.to_owned() };
-            let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
-            let write = self.write(node.record.dir, value, ttl, lease, &snapshot, Action::Update);
-            let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
-                return Ok(None);
-            };
-            let event = V3Store::put_event(Action::Update, key, &write, Some(node), revision);
-            Ok(Some(applied(event, revision, term, ttl.refresh)))
-        })
-        .await
+        let result = self
+            .retry(|fresh| async move {
+                let snapshot = self.snapshot(key, false, fresh).await?;
+                let Some(node) = &snapshot.node else { return Err(snapshot.missing(key).into()) };
+                if node.record.dir && !value.is_empty() {
+                    return Err(V2Error::new(ErrorCode::NotFile, key, snapshot.revision).into());
+                }
+                let value = if ttl.refresh { node.record.value.clone() } else { value.to_owned() };
+                let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
+                let write = self.write(node.record.dir, value, ttl, lease, &snapshot, Action::Update);
+                let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
+                    return Ok(None);
+                };
+                let event = V3Store::put_event(Action::Update, key, &write, Some(node), revision);
+                Ok(Some(applied(event, revision, term, ttl.refresh)))
+            })
+            .await;
+        self.release_unused(granted, &result).await;
+        result
     }
 
     /// `compareAndSwap`: a file whose value and/or modified index match.
@@ -201,19 +215,22 @@ impl V3Store {
         ttl: &Ttl,
     ) -> Result<Applied, StoreError> {
         let granted = &Granted::default();
-        self.retry(|fresh| async move {
-            let snapshot = self.snapshot(key, false, fresh).await?;
-            let node = compared(&snapshot, key, prev_value, prev_index)?;
-            let value = if ttl.refresh { node.record.value.clone() } else { value.to_owned() };
-            let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
-            let write = self.write(false, value, ttl, lease, &snapshot, Action::CompareAndSwap);
-            let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
-                return Ok(None);
-            };
-            let event = V3Store::put_event(Action::CompareAndSwap, key, &write, Some(node), revision);
-            Ok(Some(applied(event, revision, term, ttl.refresh)))
-        })
-        .await
+        let result = self
+            .retry(|fresh| async move {
+                let snapshot = self.snapshot(key, false, fresh).await?;
+                let node = compared(&snapshot, key, prev_value, prev_index)?;
+                let value = if ttl.refresh { node.record.value.clone() } else { value.to_owned() };
+                let lease = self.lease_for(ttl, snapshot.node.as_ref(), granted).await?;
+                let write = self.write(false, value, ttl, lease, &snapshot, Action::CompareAndSwap);
+                let Some((revision, term)) = self.commit_put(&snapshot, key, &write, Vec::new()).await? else {
+                    return Ok(None);
+                };
+                let event = V3Store::put_event(Action::CompareAndSwap, key, &write, Some(node), revision);
+                Ok(Some(applied(event, revision, term, ttl.refresh)))
+            })
+            .await;
+        self.release_unused(granted, &result).await;
+        result
     }
 
     /// `delete`: a file, an empty directory (`dir`), or a directory and everything below (`recursive`), in one

@@ -224,3 +224,25 @@ async fn a_streamed_watch_sends_every_event_as_a_line() {
     assert_eq!(seen, [("set", "/s/k1"), ("set", "/s/k2"), ("set", "/s/k3"), ("delete", "/s/k1")]);
     assert_eq!(events[3]["prevNode"]["value"], "1");
 }
+
+/// The leases etcd holds, through the v3 gateway.
+async fn leases(v3: &Client) -> usize {
+    let request = http::Request::post("/v3/lease/leases").body("{}").unwrap();
+    let body = v3.send(request).await.unwrap().into_body().bytes().await.unwrap();
+    let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    answer["leases"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_write_leaves_no_lease_behind() {
+    let Some((_etcd, v3)) = v3_etcd() else { return };
+    let keys = KeysApi::new(etcd_v2v3::bridge(v3.clone()));
+    let ttl = SetOptions::new().with_ttl(Duration::from_secs(600));
+    keys.set("/taken", "x", Some(ttl.clone())).await.unwrap();
+    assert_eq!(leases(&v3).await, 1, "the key's own");
+    let refused = keys.set("/taken", "y", Some(ttl.clone().with_prev_exist(PrevExist::NotExists))).await;
+    assert!(refused.unwrap_err().is_node_exist());
+    let refused = keys.set("/taken", "y", Some(ttl.with_prev_value("nope"))).await;
+    assert!(refused.unwrap_err().is_test_failed());
+    assert_eq!(leases(&v3).await, 1, "the refused writes' leases revoked");
+}
