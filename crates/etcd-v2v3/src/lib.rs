@@ -13,8 +13,8 @@
 //! `/v3/lease/grant|timetolive|keepalive`, the streaming `/v3/watch`, `/v3/cluster/member/list|add|remove|update`,
 //! `/v3/maintenance/status`) through an inner `etcd_transport::Client`: endpoints, failover, timeouts and TLS
 //! work as they do for v2, and each call is marked with its `Idempotency` (ranges are reads, transactions that
-//! write are never replayed, the watch is a `LongPoll`). The v2 side (parsing requests, rendering etcd's answers) is `etcd-v2-server`'s, shared with the
-//! in-memory etcd.
+//! write are never replayed, the watch is a `LongPoll`). The v2 side (parsing requests, rendering etcd's
+//! answers) is `etcd-v2-server`'s, shared with the in-memory etcd.
 //!
 //! Moving a v2 tree over: [`copy_tree`] copies values, directories and remaining TTLs into the bridge's layout,
 //! idempotent and so resumable, and [`verify_tree`] compares both sides (the `migrate_v2_to_v3` example runs
@@ -44,7 +44,8 @@
 //!   store does (not found, not a file, not a directory, node exists, compare failed, ...), then commits in one
 //!   transaction comparing every ancestor's create revision and the key's mod revision (or absence); when another
 //!   write got there first it reads and decides again. Missing directories on the way are made in the same
-//!   transaction.
+//!   transaction. The first read is serializable (the member's own store: no round of consensus), since the
+//!   commit's compares catch a stale one; a retry, and any error answered, are decided on a linearizable read.
 //! - CAS and CAD compare value and/or modified index on what was read, and commit only if the key's mod
 //!   revision is still the one compared: no lost update.
 //! - Create-in-order names the node with the revision after the one read (20 digits) and commits only if no
@@ -55,6 +56,8 @@
 //!   that has a lease takes that lease, so it goes with the directory; a refresh (or any write) with the TTL
 //!   the node's own lease was granted for renews that lease (keep-alive) rather than granting another, so a
 //!   refreshed directory keeps what is below it.
+//! - Hidden nodes (a name starting with `_`) are left out of listings and of recursive watches, as in v2, and
+//!   read and watched by their own key.
 //! - Quorum reads are linearizable ranges; other reads are serializable (answered by the member itself).
 //! - A watch is a v3 watch from the wait index as start revision (0: from now), on the node's data key, or on
 //!   its data prefix when recursive. A wait index older than etcd's compaction is v2's 401 `EventIndexCleared`.
@@ -74,7 +77,8 @@
 //! | `X-Raft-Index` | the revision | the v3 gateway does not expose the raft index |
 //! | `/v2/stats/store` counters | `{}` | v3 keeps no v2 store counters |
 //! | removing a removed member: 410 `Member permanently removed` | 404 `No such member` | v3 answers both "member not found" |
-//! | names with `//` | cannot occur (v2 cleans paths) | the index key uses `//` as the separator |
+//! | `/v2/auth/*` (users, roles, enabling auth) | not served (404) | v3's auth is another model (and its users are not v2's); out of this bridge's scope |
+//! | `/v2/stats/self` and `/v2/stats/leader` in full | the member's ID, state and leader; no counters or follower latencies | v3's status gives no more |
 //! | any depth | a write that makes more than about 60 missing directories at once is refused by etcd | a v3 transaction holds at most 128 operations (`--max-txn-ops`), two puts per node |
 //! | one round trip per write | two gateway calls per write (a read, then the guarded transaction), more under contention | v3 has no compare on "is a directory" without reading the value first |
 
