@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Error> {
-    let client = examples::config_from_env()?.build()?;
+    let client = examples::for_api(examples::config_from_env()?.build()?);
     let members = MembersApi::new(client.clone());
     let status = StatusApi::new(client);
 

@@ -65,7 +65,7 @@ async fn main() -> ExitCode {
         .layer(count_calls)
         .attempt_layer(trace_attempts);
     let keys = match client.build() {
-        Ok(client) => KeysApi::new(client),
+        Ok(client) => KeysApi::new(examples::for_api(client)),
         Err(error) => {
             eprintln!("error: {}", error.report());
             return ExitCode::FAILURE;

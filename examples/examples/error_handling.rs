@@ -20,7 +20,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let keys = KeysApi::new(client);
+    let keys = KeysApi::new(examples::for_api(client));
 
     // A write the rest depends on: if it fails, say why and stop.
     if let Err(error) = keys.set("/error-handling/demo", "v1", None).await {

@@ -25,7 +25,7 @@ async fn run() -> Result<(), etcd_keys::Error> {
         // Fail fast when the member we talk to is unavailable.
         .header_timeout_per_request(Duration::from_secs(1))
         .build()?;
-    let keys = KeysApi::new(client);
+    let keys = KeysApi::new(examples::for_api(client));
 
     println!("Setting '/foo' key with 'bar' value");
     let response = keys.set("/foo", "bar", None).await?;

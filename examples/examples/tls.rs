@@ -50,7 +50,7 @@ async fn run() -> Result<(), Error> {
     if let (Some(username), Some(password)) = (var("ETCD_USERNAME"), var("ETCD_PASSWORD")) {
         config = config.basic_auth(username, password);
     }
-    let keys = KeysApi::new(config.build()?);
+    let keys = KeysApi::new(examples::for_api(config.build()?));
 
     keys.set("/tls-example/greeting", "hello over TLS", None).await?;
     let response = keys.get("/tls-example/greeting", None).await?;

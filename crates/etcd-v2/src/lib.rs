@@ -190,6 +190,8 @@
 //!   DNS SRV records, through hickory-resolver (which more than doubles the dependency tree).
 //! - `blocking`: [`blocking::Client`](crate::blocking), the keys API for programs without an async runtime,
 //!   over a single-threaded runtime of its own.
+//! - `v3`: `v3::bridge`, the v2 keys API (and watches, members, status) answered from etcd's v3 API, for
+//!   clusters started without `--enable-v2` and etcd 3.6 (see the `etcd-v2v3` crate for what differs).
 //! - `recipes` (default): [`recipes`], a fair lock with fencing tokens, leader election, service registration
 //!   and a watched cache, correct under failure.
 
@@ -228,6 +230,13 @@ pub mod transport {
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+
+/// The v2 keys API on clusters that serve only v3 (feature `v3`): [`bridge`](v3::bridge) a client onto etcd's
+/// v3 API and use it as any v2 client, `KeysApi::new(etcd_v2::v3::bridge(client))`.
+#[cfg(feature = "v3")]
+pub mod v3 {
+    pub use etcd_v2v3::*;
+}
 
 /// Recipes that stay correct under failure: [`Lock`](recipes::Lock), [`Election`](recipes::Election),
 /// [`Registration`](recipes::Registration), [`Cache`](recipes::Cache) (feature `recipes`, on by default).

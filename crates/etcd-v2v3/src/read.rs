@@ -1,0 +1,217 @@
+//! Reads: a node and its ancestors at one revision, a directory's listing (one level: one prefix range of the
+//! directory index; all levels: one prefix range of the data keys), rendered as etcd's v2 renders them.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use etcd_v2_server::{Action, Applied, ErrorCode, Event, NodeView, StoreError, V2Error};
+
+use crate::gateway::{Kv, Op, Range, Txn};
+use crate::layout::{Record, ancestors, hidden_below, prefix_end, split};
+use crate::store::V3Store;
+
+/// A node read from v3: its record and revisions.
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    pub(crate) path: String,
+    pub(crate) record: Record,
+    pub(crate) created: u64,
+    pub(crate) modified: u64,
+    pub(crate) lease: u64,
+}
+
+impl Node {
+    pub(crate) fn from_kv(path: String, kv: &Kv) -> Node {
+        Node {
+            path,
+            record: Record::decode(&kv.value),
+            created: kv.create_revision,
+            modified: kv.mod_revision,
+            lease: kv.lease,
+        }
+    }
+
+    /// The node alone, as etcd renders it.
+    pub(crate) fn view(&self, now: SystemTime) -> NodeView {
+        let (expiration, ttl) = self.record.expiry(now);
+        NodeView {
+            key: self.path.clone(),
+            value: (!self.record.dir).then(|| self.record.value.clone()),
+            dir: self.record.dir,
+            expiration,
+            ttl,
+            nodes: Vec::new(),
+            modified_index: self.modified,
+            created_index: self.created,
+        }
+    }
+}
+
+/// A key and its ancestors as one revision saw them.
+#[derive(Clone, Debug)]
+pub(crate) struct Snapshot {
+    pub(crate) revision: u64,
+    /// Outermost first, the root left out; `None` where there is no node.
+    pub(crate) ancestors: Vec<(String, Option<Node>)>,
+    pub(crate) node: Option<Node>,
+    /// Whether the node has children (read only when asked).
+    pub(crate) has_children: bool,
+}
+
+impl Snapshot {
+    /// etcd's error for a walk to the node that does not reach it: a file on the way (`NotDir`), or the first
+    /// missing name (`KeyNotFound`); `None` when every ancestor is a directory.
+    pub(crate) fn walk_error(&self) -> Option<V2Error> {
+        for (path, node) in &self.ancestors {
+            match node {
+                Some(node) if !node.record.dir => {
+                    return Some(V2Error::new(ErrorCode::NotDir, path.clone(), self.revision));
+                }
+                Some(_) => {}
+                None => return Some(V2Error::new(ErrorCode::KeyNotFound, path.clone(), self.revision)),
+            }
+        }
+        None
+    }
+
+    /// The error for a node that must exist: the walk's, or `KeyNotFound` on the key.
+    pub(crate) fn missing(&self, key: &str) -> V2Error {
+        self.walk_error().unwrap_or_else(|| V2Error::new(ErrorCode::KeyNotFound, key, self.revision))
+    }
+
+    /// The first ancestor that is a file: writing below it is `NotDir`.
+    pub(crate) fn file_on_the_way(&self) -> Option<V2Error> {
+        self.ancestors.iter().find_map(|(path, node)| {
+            node.as_ref()
+                .filter(|node| !node.record.dir)
+                .map(|_| V2Error::new(ErrorCode::NotDir, path.clone(), self.revision))
+        })
+    }
+
+    /// The lease of the nearest ancestor directory that has one: what a new node below a directory with a TTL
+    /// is attached to, so that it goes when the directory expires.
+    pub(crate) fn inherited_lease(&self) -> u64 {
+        self.ancestors
+            .iter()
+            .rev()
+            .filter_map(|(_, node)| node.as_ref())
+            .map(|node| node.lease)
+            .find(|l| *l != 0)
+            .unwrap_or(0)
+    }
+}
+
+impl V3Store {
+    /// Reads `key` and its ancestors at one revision (one transaction of single-key ranges), and whether it has
+    /// children when `children` is asked; linearizable when `fresh`, else from the member's own store.
+    pub(crate) async fn snapshot(&self, key: &str, children: bool, fresh: bool) -> Result<Snapshot, StoreError> {
+        let serializable = !fresh;
+        let paths: Vec<String> = ancestors(key).into_iter().chain(std::iter::once(key.to_owned())).collect();
+        let mut success: Vec<Op> = paths
+            .iter()
+            .map(|path| Op::Range(Range { key: self.layout.data_key(path), serializable, ..Range::default() }))
+            .collect();
+        if children {
+            let prefix = self.layout.children_prefix(key);
+            let range_end = prefix_end(&prefix);
+            success.push(Op::Range(Range { key: prefix, range_end, limit: 1, serializable, ..Range::default() }));
+        }
+        let answer = self.gateway.txn(&Txn { success, ..Txn::default() }).await?;
+        self.saw(&answer.header);
+        let mut found: Vec<Option<Kv>> = answer
+            .responses
+            .into_iter()
+            .map(|op| op.response_range.and_then(|range| range.kvs.into_iter().next()))
+            .collect();
+        let has_children = children && found.pop().flatten().is_some();
+        let mut nodes: Vec<(String, Option<Node>)> = paths
+            .into_iter()
+            .zip(found.into_iter().chain(std::iter::repeat(None)))
+            .map(|(path, kv)| {
+                let node = kv.map(|kv| Node::from_kv(path.clone(), &kv));
+                (path, node)
+            })
+            .collect();
+        let node = nodes.pop().and_then(|(_, node)| node);
+        Ok(Snapshot { revision: answer.header.revision, ancestors: nodes, node, has_children })
+    }
+
+    /// `GET`: a file, or a directory with its children (all levels when `recursive`), hidden ones left out.
+    pub(crate) async fn get(&self, key: &str, recursive: bool, quorum: bool) -> Result<Applied, StoreError> {
+        let serializable = !quorum;
+        let listing = if recursive {
+            let prefix = self.layout.data_key(key);
+            let range_end = prefix_end(&prefix);
+            Range { key: prefix, range_end, serializable, ..Range::default() }
+        } else {
+            let prefix = self.layout.children_prefix(key);
+            let range_end = prefix_end(&prefix);
+            Range { key: prefix, range_end, serializable, ..Range::default() }
+        };
+        let mut success = vec![Op::Range(listing)];
+        if key != "/" {
+            success.insert(0, Op::Range(Range { key: self.layout.data_key(key), serializable, ..Range::default() }));
+        }
+        let answer = self.gateway.txn(&Txn { success, ..Txn::default() }).await?;
+        self.saw(&answer.header);
+        let revision = answer.header.revision;
+        let mut ranges = answer.responses.into_iter().map(|op| op.response_range.unwrap_or_default().kvs);
+        let now = SystemTime::now();
+        let mut view = if key == "/" {
+            NodeView { dir: true, ..NodeView::default() }
+        } else {
+            let Some(kv) = ranges.next().and_then(|kvs| kvs.into_iter().next()) else {
+                // Which error: a file on the way, or the first missing name. A second read, only on a miss.
+                let snapshot = self.snapshot(key, false, quorum).await?;
+                return Err(snapshot.missing(key).into());
+            };
+            Node::from_kv(key.to_owned(), &kv).view(now)
+        };
+        let below = ranges.next().unwrap_or_default();
+        if view.dir {
+            view.nodes = if recursive { self.tree(key, &below, now) } else { self.children(key, &below, now) };
+        }
+        let event = Event { action: Action::Get, node: Some(view), prev_node: None, refresh: false };
+        Ok(Applied { event, etcd_index: revision, raft_index: revision, raft_term: answer.header.raft_term })
+    }
+
+    /// One level, from the directory index.
+    fn children(&self, key: &str, kvs: &[Kv], now: SystemTime) -> Vec<NodeView> {
+        let mut nodes: Vec<NodeView> = kvs
+            .iter()
+            .filter_map(|kv| Some(Node::from_kv(self.layout.path_of_index_key(&kv.key)?, kv)))
+            .filter(|node| !hidden_below(key, &node.path))
+            .map(|node| node.view(now))
+            .collect();
+        nodes.sort_by(|a, b| a.key.cmp(&b.key));
+        nodes
+    }
+
+    /// Every level, from the data keys of the subtree (the directory's own key included, and skipped).
+    fn tree(&self, key: &str, kvs: &[Kv], now: SystemTime) -> Vec<NodeView> {
+        let mut by_parent: BTreeMap<String, Vec<NodeView>> = BTreeMap::new();
+        let mut paths = Vec::new();
+        for kv in kvs {
+            let Some(path) = self.layout.path_of_data_key(&kv.key) else { continue };
+            if path == key || hidden_below(key, &path) {
+                continue;
+            }
+            let node = Node::from_kv(path.clone(), kv);
+            by_parent.entry(split(&path).0.to_owned()).or_default().push(node.view(now));
+            paths.push(path);
+        }
+        // Deepest first, so that a directory takes its children once they have theirs.
+        paths.sort_by_key(|path| std::cmp::Reverse(path.matches('/').count()));
+        for path in paths {
+            let Some(children) = by_parent.remove(&path) else { continue };
+            let parent = split(&path).0.to_owned();
+            if let Some(node) = by_parent.get_mut(&parent).and_then(|nodes| nodes.iter_mut().find(|n| n.key == path)) {
+                node.nodes = children;
+                node.nodes.sort_by(|a, b| a.key.cmp(&b.key));
+            }
+        }
+        let mut nodes = by_parent.remove(key).unwrap_or_default();
+        nodes.sort_by(|a, b| a.key.cmp(&b.key));
+        nodes
+    }
+}
