@@ -283,6 +283,7 @@ fn a_cluster_without_v2_serves_only_v3() {
     };
     let m = cluster.member(0);
     assert!(m.is_healthy() && m.is_ready());
+    assert_eq!(cluster.wait_leader(BOUND).unwrap(), 0, "leadership is read without v2");
     let pid = m.pid().unwrap();
     assert!(!process::cmdline(pid).unwrap().iter().any(|a| a.starts_with("--enable-v2")));
     let v2 = http::get(m.client_addr(), "/v2/keys/", Duration::from_secs(5)).unwrap();

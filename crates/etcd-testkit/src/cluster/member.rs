@@ -249,10 +249,14 @@ impl Member {
         }
     }
 
-    /// Whether the member says it is the raft leader (`GET /v2/stats/self`).
+    /// Whether the member says it is the raft leader (`GET /v2/stats/self`, or `/metrics` where there is no v2).
     pub(super) fn says_leader(&self) -> bool {
-        if let Some(port) = self.metrics_port {
-            let metrics = SocketAddr::from(([127, 0, 0, 1], port));
+        // A member serving TLS has a plain metrics listener; one without v2 serves `/metrics` on its client port.
+        let metrics = match self.metrics_port {
+            Some(port) => Some(SocketAddr::from(([127, 0, 0, 1], port))),
+            None => (!self.serves_v2).then(|| self.client_addr()),
+        };
+        if let Some(metrics) = metrics {
             return http::get(metrics, "/metrics", PROBE_TIMEOUT)
                 .is_ok_and(|r| r.status == 200 && tls::metrics_say_leader(&r.body));
         }
