@@ -1,0 +1,124 @@
+//! Runs groups of cases on two servers side by side, normalizes and compares, and sums it up.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::case::Case;
+use crate::compare::{Category, Difference, compare};
+use crate::normalize::{RULES, normalize, version_difference};
+use crate::record::{Body, Recording};
+use crate::runner::{RunError, Runner};
+
+/// Cases that run in order on one fresh server (a group changes state others must not see: auth, a long
+/// history, expiring keys).
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// The group's name.
+    pub name: &'static str,
+    /// Its cases, run in this order.
+    pub cases: Vec<Case>,
+}
+
+/// The outcome of comparing two servers over some groups.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// The two servers' names, left and right.
+    pub servers: (String, String),
+    /// Cases run on both.
+    pub cases: usize,
+    /// Answers compared.
+    pub requests: usize,
+    /// How many answers each normalization rule changed (both sides), by rule name.
+    pub rule_hits: BTreeMap<&'static str, usize>,
+    /// Answers that did not come on a side (a failed connection, a bound that ran out).
+    pub failed_answers: Vec<String>,
+    /// Every difference after normalization, but those at answers listed in
+    /// [`VERSION_DIFFERENCES`](crate::normalize::VERSION_DIFFERENCES).
+    pub differences: Vec<Difference>,
+    /// Differences at the listed version-dependent answers, by `(case, step)`: not failures.
+    pub version_dependent: BTreeMap<(String, usize), usize>,
+}
+
+impl Summary {
+    /// A summary for two servers, empty.
+    pub fn new(left: &str, right: &str) -> Summary {
+        Summary { servers: (left.to_owned(), right.to_owned()), ..Summary::default() }
+    }
+
+    /// Compares two recordings of the same case and adds the outcome.
+    pub fn add(&mut self, left: &Recording, right: &Recording) {
+        let (left, left_hits) = normalize(left);
+        let (right, right_hits) = normalize(right);
+        for ((rule, l), r) in RULES.iter().zip(left_hits).zip(right_hits) {
+            *self.rule_hits.entry(rule.name).or_default() += l + r;
+        }
+        for (side, recording) in [(&self.servers.0, &left), (&self.servers.1, &right)] {
+            for (i, exchange) in recording.exchanges.iter().enumerate() {
+                if let Body::Failed(why) = &exchange.body {
+                    self.failed_answers.push(format!("{side}: {} #{i} `{}`: {why}", recording.case, exchange.step));
+                }
+            }
+        }
+        self.cases += 1;
+        self.requests += left.exchanges.len().max(right.exchanges.len());
+        for difference in compare(&left, &right) {
+            match version_difference(&difference.case, difference.step.0) {
+                Some(known) => *self.version_dependent.entry((known.case.to_owned(), known.step)).or_default() += 1,
+                None => self.differences.push(difference),
+            }
+        }
+    }
+
+    /// The differences counted by category.
+    pub fn by_category(&self) -> BTreeMap<&Category, usize> {
+        let mut counts = BTreeMap::new();
+        for d in &self.differences {
+            *counts.entry(&d.category).or_default() += 1;
+        }
+        counts
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "conformance: {} vs {}", self.servers.0, self.servers.1)?;
+        writeln!(
+            f,
+            "  cases: {}, requests compared: {}, differences: {}",
+            self.cases,
+            self.requests,
+            self.differences.len()
+        )?;
+        for (category, count) in self.by_category() {
+            writeln!(f, "    {category}: {count}")?;
+        }
+        writeln!(f, "  normalized (answers changed per rule, both sides):")?;
+        for (rule, hits) in &self.rule_hits {
+            writeln!(f, "    {rule}: {hits}")?;
+        }
+        for ((case, step), count) in &self.version_dependent {
+            writeln!(f, "  version-dependent answer {case} #{step}: {count} differences (listed, not compared)")?;
+        }
+        for failed in &self.failed_answers {
+            writeln!(f, "  NO ANSWER {failed}")?;
+        }
+        for d in &self.differences {
+            writeln!(f, "  DIFF {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `group` on both servers (each case on both at once, cases in order) and adds the outcome to `summary`.
+pub async fn compare_group(
+    group: &Group,
+    left: &Runner,
+    right: &Runner,
+    summary: &mut Summary,
+) -> Result<(), RunError> {
+    for case in &group.cases {
+        let (l, r) = tokio::join!(left.run(case), right.run(case));
+        summary.add(&l?, &r?);
+    }
+    Ok(())
+}
