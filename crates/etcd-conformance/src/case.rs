@@ -123,9 +123,13 @@ impl Case {
         self.send(Request::new("DELETE", path))
     }
 
-    /// A request with a JSON body and basic auth when `auth` is `Some((user, password))`.
+    /// A request with a JSON body (none when `body` is empty) and basic auth when `auth` is
+    /// `Some((user, password))`.
     pub fn json(self, method: &str, path: &str, body: &str, auth: Option<(&str, &str)>) -> Case {
-        let mut request = with_body(Request::new(method, path), body, JSON);
+        let mut request = Request::new(method, path);
+        if !body.is_empty() {
+            request = with_body(request, body, JSON);
+        }
         request.basic_auth = auth.map(|(u, p)| (u.to_owned(), p.to_owned()));
         self.send(request)
     }

@@ -16,6 +16,8 @@ pub enum Category {
     Header(&'static str),
     /// JSON against text, an empty body, a failed read, or the trailing newline.
     BodyKind,
+    /// The same JSON written with other bytes (escapes, spaces) than etcd's encoder writes.
+    Encoding,
     /// A field one server sent and the other did not.
     MissingField,
     /// The same fields in another order.
@@ -35,6 +37,7 @@ impl fmt::Display for Category {
             Category::Status => f.write_str("status"),
             Category::Header(name) => write!(f, "header {name}"),
             Category::BodyKind => f.write_str("body kind"),
+            Category::Encoding => f.write_str("JSON encoding"),
             Category::MissingField => f.write_str("field missing on one side"),
             Category::FieldOrder => f.write_str("field order"),
             Category::Value => f.write_str("value"),
@@ -129,9 +132,16 @@ impl Differ<'_> {
 
     fn body(&mut self, l: &Body, r: &Body) {
         match (l, r) {
-            (Body::Json { value: lv, newline: ln }, Body::Json { value: rv, newline: rn }) => {
+            (
+                Body::Json { value: lv, newline: ln, unusual_encoding: lu },
+                Body::Json { value: rv, newline: rn, unusual_encoding: ru },
+            ) => {
                 if ln != rn {
                     self.push(Category::BodyKind, "trailing newline", ln.to_string(), rn.to_string());
+                }
+                if lu.is_some() != ru.is_some() {
+                    let show = |u: &Option<String>| u.clone().unwrap_or_else(|| "as Go's encoding/json".to_owned());
+                    self.push(Category::Encoding, "", show(lu), show(ru));
                 }
                 self.json("", lv, rv);
             }
@@ -227,7 +237,11 @@ mod tests {
                 step: "GET /v2/keys/a".into(),
                 status: Some(200),
                 headers: vec![None; HEADERS.len()],
-                body: Body::Json { value: Json::parse(body.as_bytes()).unwrap(), newline: true },
+                body: Body::Json {
+                    value: Json::parse(body.as_bytes()).unwrap(),
+                    newline: true,
+                    unusual_encoding: None,
+                },
                 note: None,
             }],
         }

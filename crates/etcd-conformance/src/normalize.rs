@@ -440,7 +440,7 @@ mod tests {
             step: step.to_owned(),
             status: Some(200),
             headers: vec![Some(index.to_owned()), Some("9".into()), Some("2".into()), Some("cafe".into()), None],
-            body: Body::Json { value, newline: true },
+            body: Body::Json { value, newline: true, unusual_encoding: None },
             note: None,
         }
     }

@@ -1,5 +1,7 @@
 //! What a server answered to a case: per request, the status, etcd's headers and the body.
 
+use std::fmt;
+
 use crate::json::Json;
 
 /// The headers a v2 client reads, in the order they are compared.
@@ -16,6 +18,9 @@ pub enum Body {
         value: Json,
         /// Whether the document ended with a newline.
         newline: bool,
+        /// The raw text, when it is not what Go's `encoding/json` writes for `value` ([`Json::go_encoding`]):
+        /// other escapes, spaces, number forms.
+        unusual_encoding: Option<String>,
     },
     /// Anything else, as text (`404 page not found`, ...).
     Text(String),
@@ -67,6 +72,43 @@ impl Exchange {
     }
 }
 
+/// One line per fact: the request, then status, headers and body, as a transcript shows them.
+impl fmt::Display for Exchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "> {}", self.step)?;
+        match self.status {
+            Some(status) => write!(f, "< {status}")?,
+            None => write!(f, "< no answer")?,
+        }
+        for (name, value) in HEADERS.iter().zip(&self.headers) {
+            if let Some(value) = value {
+                write!(f, " {name}: {value};")?;
+            }
+        }
+        writeln!(f)?;
+        if let Some(note) = &self.note {
+            writeln!(f, "< {note}")?;
+        }
+        match &self.body {
+            Body::Empty => writeln!(f, "< (empty)"),
+            Body::Json { value, newline, unusual_encoding } => {
+                writeln!(f, "< {value}{}", if *newline { "" } else { " (no newline)" })?;
+                match unusual_encoding {
+                    Some(raw) => writeln!(f, "< not as Go encodes it: {raw}"),
+                    None => Ok(()),
+                }
+            }
+            Body::Text(text) => writeln!(f, "< text {text:?}"),
+            Body::Events(events) => events.iter().try_for_each(|e| writeln!(f, "< event {e}")),
+            Body::PartialEvents { events, then } => {
+                events.iter().try_for_each(|e| writeln!(f, "< event {e}"))?;
+                writeln!(f, "< then {then}")
+            }
+            Body::Failed(why) => writeln!(f, "< FAILED {why}"),
+        }
+    }
+}
+
 /// A case's answers on one server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recording {
@@ -76,4 +118,12 @@ pub struct Recording {
     pub start_index: u64,
     /// One per recorded step, in order.
     pub exchanges: Vec<Exchange>,
+}
+
+/// The case's name, then every exchange: a transcript to read or to diff with another server's.
+impl fmt::Display for Recording {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "## {} (start index {})", self.case, self.start_index)?;
+        self.exchanges.iter().try_for_each(|e| write!(f, "{e}"))
+    }
 }

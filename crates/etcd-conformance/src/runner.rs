@@ -226,10 +226,17 @@ impl Runner {
 
 /// The step's label: the request as the case wrote it, so it is the same on every server.
 fn label(request: &Request) -> String {
-    match &request.body {
-        Some((body, _)) => format!("{} {} {body}", request.method, request.path),
-        None => format!("{} {}", request.method, request.path),
+    let mut label = format!("{} {}", request.method, request.path);
+    if let Some((body, _)) = &request.body {
+        label.push(' ');
+        label.push_str(body);
     }
+    if let Some((user, _)) = &request.basic_auth {
+        label.push_str(" (as ");
+        label.push_str(user);
+        label.push(')');
+    }
+    label
 }
 
 fn expand_request(request: &Request, start_index: u64, repetition: Option<usize>) -> Request {
@@ -255,7 +262,12 @@ fn parse_body(bytes: &[u8]) -> Body {
     }
     let newline = bytes.ends_with(b"\n");
     match Json::parse(bytes) {
-        Ok(value) if matches!(value, Json::Object(_) | Json::Array(_)) => Body::Json { value, newline },
+        Ok(value) if matches!(value, Json::Object(_) | Json::Array(_)) => {
+            let text = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+            let unusual_encoding =
+                (text != value.go_encoding().as_bytes()).then(|| String::from_utf8_lossy(text).into_owned());
+            Body::Json { value, newline, unusual_encoding }
+        }
         _ => Body::Text(String::from_utf8_lossy(bytes).into_owned()),
     }
 }

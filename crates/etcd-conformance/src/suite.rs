@@ -35,6 +35,8 @@ pub struct Summary {
     /// Every difference after normalization, but those at answers listed in
     /// [`VERSION_DIFFERENCES`](crate::normalize::VERSION_DIFFERENCES).
     pub differences: Vec<Difference>,
+    /// When set, the normalized transcripts of both sides, case after case (see [`Summary::keep_transcripts`]).
+    pub transcripts: Option<(String, String)>,
     /// Differences at the listed version-dependent answers, by `(case, step)`: not failures.
     pub version_dependent: BTreeMap<(String, usize), usize>,
 }
@@ -45,10 +47,20 @@ impl Summary {
         Summary { servers: (left.to_owned(), right.to_owned()), ..Summary::default() }
     }
 
+    /// Keeps the normalized transcripts of both sides in [`Summary::transcripts`], to read or diff.
+    pub fn keep_transcripts(mut self) -> Summary {
+        self.transcripts = Some((String::new(), String::new()));
+        self
+    }
+
     /// Compares two recordings of the same case and adds the outcome.
     pub fn add(&mut self, left: &Recording, right: &Recording) {
         let (left, left_hits) = normalize(left);
         let (right, right_hits) = normalize(right);
+        if let Some((l, r)) = &mut self.transcripts {
+            l.push_str(&left.to_string());
+            r.push_str(&right.to_string());
+        }
         for ((rule, l), r) in RULES.iter().zip(left_hits).zip(right_hits) {
             *self.rule_hits.entry(rule.name).or_default() += l + r;
         }
@@ -107,6 +119,32 @@ impl fmt::Display for Summary {
         }
         Ok(())
     }
+}
+
+/// The environment variable naming a directory where [`write_transcripts`] saves both sides' transcripts.
+pub const TRANSCRIPTS_ENV: &str = "CONFORMANCE_TRANSCRIPTS";
+
+/// A summary that keeps transcripts when [`TRANSCRIPTS_ENV`] is set.
+pub fn summary_from_env(left: &str, right: &str) -> Summary {
+    let summary = Summary::new(left, right);
+    if std::env::var_os(TRANSCRIPTS_ENV).is_some() { summary.keep_transcripts() } else { summary }
+}
+
+/// Writes the kept transcripts to `$CONFORMANCE_TRANSCRIPTS/<server>.txt` (one file a side, to diff); returns
+/// the files written.
+pub fn write_transcripts(summary: &Summary) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let (Some(dir), Some((left, right))) = (std::env::var_os(TRANSCRIPTS_ENV), &summary.transcripts) else {
+        return Ok(Vec::new());
+    };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir)?;
+    let mut written = Vec::new();
+    for (server, text) in [(&summary.servers.0, left), (&summary.servers.1, right)] {
+        let path = dir.join(format!("{}.txt", server.replace(' ', "-")));
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 /// Runs `group` on both servers (each case on both at once, cases in order) and adds the outcome to `summary`.

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use etcd_conformance::normalize::VERSION_DIFFERENCES;
+use etcd_conformance::suite::{summary_from_env, write_transcripts};
 use etcd_conformance::targets::{etcd_or_skip, fresh_member, label, loud, other_version};
-use etcd_conformance::{Runner, Summary, cases, compare_group};
+use etcd_conformance::{Runner, cases, compare_group};
 
 /// A bound on each group (the longest, history overflow, takes a few seconds).
 const GROUP_BOUND: Duration = Duration::from_secs(90);
@@ -25,7 +26,7 @@ fn etcd_3_4_and_3_5_answer_alike() {
     };
     let (older, newer) = if found.version_triple() <= other.version_triple() { (found, other) } else { (other, found) };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let mut summary = Summary::new(&label(&older), &label(&newer));
+    let mut summary = summary_from_env(&label(&older), &label(&newer));
     for group in cases::groups() {
         let (left, right) = std::thread::scope(|s| {
             let left = s.spawn(|| fresh_member(&older));
@@ -39,6 +40,9 @@ fn etcd_3_4_and_3_5_answer_alike() {
             .unwrap_or_else(|e| panic!("group {}: {e}", group.name));
     }
     loud(&summary.to_string());
+    for path in write_transcripts(&summary).expect("writing the transcripts") {
+        loud(&format!("transcript: {}", path.display()));
+    }
     assert!(summary.requests >= 150, "fewer answers compared than the suite has: {}", summary.requests);
     assert!(summary.failed_answers.is_empty(), "answers missing:\n{summary}");
     for known in VERSION_DIFFERENCES {

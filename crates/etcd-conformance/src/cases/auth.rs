@@ -32,7 +32,6 @@ pub(super) fn cases() -> Vec<Case> {
             )
             .json("PUT", "/v2/auth/users/alice", r#"{"user":"alice","password":"alicepw"}"#, ROOT)
             .json("PUT", "/v2/auth/users/alice", r#"{"user":"alice","grant":["reader"]}"#, ROOT)
-            .json("PUT", "/v2/auth/users/alice", r#"{"user":"alice","grant":["no-such-role"]}"#, ROOT)
             .json("GET", "/v2/auth/users/alice", "", ROOT)
             .json("GET", "/v2/auth/users/nobody", "", ROOT)
             .json("GET", "/v2/auth/roles/reader", "", ROOT)
@@ -50,6 +49,24 @@ pub(super) fn cases() -> Vec<Case> {
             .get("/v2/keys/auth/a")
             .put("/v2/keys/auth/a", "value=3")
             .json("GET", "/v2/auth/users", "", Some(("alice", "alicepw")))
+            .json(
+                "PUT",
+                "/v2/auth/roles/writer",
+                r#"{"role":"writer","permissions":{"kv":{"read":[],"write":["/auth/w*"]}}}"#,
+                ROOT,
+            )
+            .json("PUT", "/v2/auth/users/bob", r#"{"user":"bob","password":"bobpw","roles":["writer"]}"#, ROOT)
+            .json("PUT", "/v2/auth/users/bob", r#"{"user":"bob","grant":["writer"]}"#, ROOT)
+            .as_user("PUT", "/v2/keys/auth/w1", Some("value=1"), "bob", "bobpw")
+            .as_user("GET", "/v2/keys/auth/w1", None, "bob", "bobpw")
+            .as_user("PUT", "/v2/keys/auth/a", Some("value=1"), "bob", "bobpw")
+            .json("PUT", "/v2/auth/users/bob", r#"{"user":"bob","revoke":["writer"]}"#, ROOT)
+            .as_user("PUT", "/v2/keys/auth/w1", Some("value=2"), "bob", "bobpw")
+            .json("PUT", "/v2/auth/users/bob", r#"{"user":"bob","password":""}"#, ROOT)
+            .json("PUT", "/v2/auth/users/bob", "not json", ROOT)
+            .json("PUT", "/v2/auth/users/alice", r#"{"user":"alice","grant":["no-such-role"]}"#, ROOT)
+            .json("GET", "/v2/auth/users/alice", "", ROOT)
+            .json("GET", "/v2/auth/users", "", ROOT)
             .json("DELETE", "/v2/auth/users/root", "", ROOT)
             .json(
                 "PUT",
@@ -58,7 +75,10 @@ pub(super) fn cases() -> Vec<Case> {
                 ROOT,
             )
             .json("DELETE", "/v2/auth/users/alice", "", ROOT)
+            .json("DELETE", "/v2/auth/users/bob", "", ROOT)
             .json("DELETE", "/v2/auth/roles/reader", "", ROOT)
+            .json("DELETE", "/v2/auth/roles/writer", "", ROOT)
+            .json("DELETE", "/v2/auth/roles/writer", "", ROOT)
             .json("DELETE", "/v2/auth/roles/root", "", ROOT)
             .json("DELETE", "/v2/auth/enable", "", ROOT)
             .get("/v2/auth/enable")

@@ -26,6 +26,19 @@ pub(super) fn cases() -> Vec<Case> {
             .send(Request::new("HEAD", "/v2/keys/err2/a"))
             .get("/v2/nothing-here")
             .get("/v3/kv/range")
-            .put("/v2/keys/err2/a", "value=%ZZ"),
+            .put("/v2/keys/err2/a", "value=%ZZ")
+            .put("/v2/keys/_etcd/x", "value=1")
+            .get("/v2/keys/_etcd")
+            .put("/v2/keys/0/x", "value=1")
+            .get("/v2/keys/err2/a?wait=true&waitIndex=-1")
+            .put("/v2/keys/err2/a", "value=1&prevIndex=-1")
+            .put("/v2/keys/err2/a", "value=1&ttl=99999999999999999999"),
+        Case::new("values_as_etcd_encodes_them")
+            .put("/v2/keys/enc/a", "value=%3Ca%3E%26%22%5C%0A%0D%09%01%E2%80%A8%C3%A9%F0%9F%98%80")
+            .get("/v2/keys/enc/a")
+            .put("/v2/keys/enc/%3Cb%3E%26", "value=x")
+            .get("/v2/keys/enc?sorted=true")
+            .put("/v2/keys/enc/big", "value=18446744073709551615&ttl=2147483647")
+            .delete("/v2/keys/enc?recursive=true"),
     ]
 }
