@@ -96,6 +96,27 @@ impl Json {
         }
     }
 
+    /// Calls `f` with every field (name, value) of every object in this value, depth first; whether any call
+    /// returned true (for rewrites that report whether they changed something).
+    pub fn each_field_mut(&mut self, f: &mut dyn FnMut(&str, &mut Json) -> bool) -> bool {
+        let mut changed = false;
+        match self {
+            Json::Object(fields) => {
+                for (name, value) in fields.iter_mut() {
+                    changed |= f(name, value);
+                    changed |= value.each_field_mut(f);
+                }
+            }
+            Json::Array(items) => {
+                for item in items {
+                    changed |= item.each_field_mut(f);
+                }
+            }
+            _ => {}
+        }
+        changed
+    }
+
     /// The JSON type's name, for messages and shape-only comparisons.
     pub fn type_name(&self) -> &'static str {
         match self {

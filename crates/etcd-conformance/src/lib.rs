@@ -23,6 +23,7 @@
 pub mod case;
 pub mod cases;
 pub mod compare;
+pub mod expected;
 pub mod json;
 pub mod normalize;
 pub mod record;

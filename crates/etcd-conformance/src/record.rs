@@ -64,6 +64,15 @@ impl Exchange {
         self.headers.get(i)?.as_deref()
     }
 
+    /// Every JSON document of the body (one, or a stream's events), to rewrite.
+    pub fn documents_mut(&mut self) -> Vec<&mut Json> {
+        match &mut self.body {
+            Body::Json { value, .. } => vec![value],
+            Body::Events(events) | Body::PartialEvents { events, .. } => events.iter_mut().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Sets the value of one of [`HEADERS`] (normalization).
     pub fn set_header(&mut self, name: &str, value: Option<String>) {
         if let Some(i) = HEADERS.iter().position(|h| h.eq_ignore_ascii_case(name)) {

@@ -11,7 +11,7 @@
 
 use crate::case::expand;
 use crate::json::Json;
-use crate::record::{Body, Exchange, Recording};
+use crate::record::{Exchange, Recording};
 
 /// Why a rule exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -199,37 +199,8 @@ fn relative(index: u64, start: u64) -> String {
     if index >= start { format!("i+{}", index - start) } else { format!("i-{}", start - index) }
 }
 
-/// Every JSON document of an exchange's body (one, or a stream's events).
-fn documents(exchange: &mut Exchange) -> Vec<&mut Json> {
-    match &mut exchange.body {
-        Body::Json { value, .. } => vec![value],
-        Body::Events(events) | Body::PartialEvents { events, .. } => events.iter_mut().collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Calls `f` with every field (name, value) of every object in `json`, depth first; true if any call was.
-fn each_field(json: &mut Json, f: &mut dyn FnMut(&str, &mut Json) -> bool) -> bool {
-    let mut changed = false;
-    match json {
-        Json::Object(fields) => {
-            for (name, value) in fields.iter_mut() {
-                changed |= f(name, value);
-                changed |= each_field(value, f);
-            }
-        }
-        Json::Array(items) => {
-            for item in items {
-                changed |= each_field(item, f);
-            }
-        }
-        _ => {}
-    }
-    changed
-}
-
 fn each_document_field(exchange: &mut Exchange, f: &mut dyn FnMut(&str, &mut Json) -> bool) -> bool {
-    documents(exchange).into_iter().fold(false, |changed, doc| each_field(doc, f) | changed)
+    exchange.documents_mut().into_iter().fold(false, |changed, doc| doc.each_field_mut(f) | changed)
 }
 
 fn relative_indexes(exchange: &mut Exchange, context: &Context) -> bool {
@@ -269,11 +240,11 @@ fn in_order_names(exchange: &mut Exchange, context: &Context) -> bool {
 fn cleared_history_bounds(exchange: &mut Exchange, context: &Context) -> bool {
     let start = context.start_index;
     let mut changed = false;
-    for doc in documents(exchange) {
+    for doc in exchange.documents_mut() {
         if doc.get("errorCode").and_then(Json::as_u64) != Some(401) {
             continue;
         }
-        changed |= each_field(doc, &mut |name, value| {
+        changed |= doc.each_field_mut(&mut |name, value| {
             let Some(cause) = value.as_str().filter(|_| name == "cause") else { return false };
             // "the requested history has been cleared [1008/7]"
             let Some((text, bounds)) = cause.strip_suffix(']').and_then(|c| c.rsplit_once('[')) else {
@@ -291,11 +262,11 @@ fn cleared_history_bounds(exchange: &mut Exchange, context: &Context) -> bool {
 fn compare_failed_indexes(exchange: &mut Exchange, context: &Context) -> bool {
     let (start, Some(sent)) = (context.start_index, context.prev_index.as_deref()) else { return false };
     let mut changed = false;
-    for doc in documents(exchange) {
+    for doc in exchange.documents_mut() {
         if doc.get("errorCode").and_then(Json::as_u64) != Some(101) {
             continue;
         }
-        changed |= each_field(doc, &mut |name, value| {
+        changed |= doc.each_field_mut(&mut |name, value| {
             let Some(cause) = value.as_str().filter(|_| name == "cause") else { return false };
             // "[prevValue != value] [prevIndex != modifiedIndex]", "[prevIndex != modifiedIndex]", ...
             let Some(at) = cause.rfind('[') else { return false };
@@ -411,7 +382,7 @@ fn stats_shape(exchange: &mut Exchange, context: &Context) -> bool {
     if !context.path.starts_with("/v2/stats") || exchange.status != Some(200) {
         return false;
     }
-    documents(exchange).into_iter().for_each(shape);
+    exchange.documents_mut().into_iter().for_each(shape);
     true
 }
 
@@ -420,7 +391,7 @@ fn health_reason(exchange: &mut Exchange, context: &Context) -> bool {
         return false;
     }
     let mut changed = false;
-    for doc in documents(exchange) {
+    for doc in exchange.documents_mut() {
         if let Json::Object(fields) = doc {
             let before = fields.len();
             fields.retain(|(name, value)| !(name == "reason" && value.as_str() == Some("")));
@@ -431,71 +402,4 @@ fn health_reason(exchange: &mut Exchange, context: &Context) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn exchange(step: &str, body: &str, index: &str) -> Exchange {
-        let value = Json::parse(body.as_bytes()).unwrap();
-        Exchange {
-            step: step.to_owned(),
-            status: Some(200),
-            headers: vec![Some(index.to_owned()), Some("9".into()), Some("2".into()), Some("cafe".into()), None],
-            body: Body::Json { value, newline: true, unusual_encoding: None },
-            note: None,
-        }
-    }
-
-    #[test]
-    fn indexes_and_in_order_names_become_relative() {
-        let recording = Recording {
-            case: "c".into(),
-            start_index: 10,
-            exchanges: vec![exchange(
-                "POST /v2/keys/q value=1",
-                r#"{"action":"create","node":{"key":"/q/00000000000000000012","modifiedIndex":12,"createdIndex":12}}"#,
-                "12",
-            )],
-        };
-        let (normalized, hits) = normalize(&recording);
-        let e = &normalized.exchanges[0];
-        assert_eq!(e.header("X-Etcd-Index"), Some("i+2"));
-        assert_eq!(e.header("X-Raft-Index"), Some("<raft index>"));
-        let Body::Json { value, .. } = &e.body else { panic!("not JSON") };
-        assert_eq!(
-            value.to_string(),
-            r#"{"action":"create","node":{"key":"/q/<i+2>","modifiedIndex":"i+2","createdIndex":"i+2"}}"#
-        );
-        assert_eq!(hits[0], 1);
-    }
-
-    #[test]
-    fn a_refused_request_keeps_index_zero_and_other_values_stay() {
-        let recording = Recording {
-            case: "c".into(),
-            start_index: 10,
-            exchanges: vec![exchange(
-                "PUT /v2/keys/a ttl=x",
-                r#"{"errorCode":202,"message":"m","cause":"c","index":0}"#,
-                "0",
-            )],
-        };
-        let (normalized, _) = normalize(&recording);
-        let e = &normalized.exchanges[0];
-        assert_eq!(e.header("X-Etcd-Index"), Some("0"));
-        let Body::Json { value, .. } = &e.body else { panic!("not JSON") };
-        assert_eq!(value.to_string(), r#"{"errorCode":202,"message":"m","cause":"c","index":"0"}"#);
-    }
-
-    #[test]
-    fn cleared_history_bounds_become_relative() {
-        let body = r#"{"errorCode":401,"message":"The event in requested index is outdated and cleared","cause":"the requested history has been cleared [1012/11]","index":2011}"#;
-        let recording =
-            Recording { case: "c".into(), start_index: 10, exchanges: vec![exchange("GET /v2/keys/h", body, "2011")] };
-        let (normalized, _) = normalize(&recording);
-        let Body::Json { value, .. } = &normalized.exchanges[0].body else { panic!("not JSON") };
-        assert_eq!(
-            value.get("cause").and_then(Json::as_str),
-            Some("the requested history has been cleared [i+1002/i+1]")
-        );
-    }
-}
+mod tests;
