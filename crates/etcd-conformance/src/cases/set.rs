@@ -59,6 +59,26 @@ pub(super) fn cases() -> Vec<Case> {
             .put("/v2/keys/dir1/f", "dir=true")
             .put("/v2/keys/dir1/d", "dir=maybe")
             .get("/v2/keys/dir1?sorted=true"),
+        Case::new("more_option_combinations")
+            .put("/v2/keys/opt/d", "dir=true")
+            .put("/v2/keys/opt/d", "value=1&prevValue=x")
+            .put("/v2/keys/opt/d", "value=1&prevIndex={i+1}")
+            .put("/v2/keys/opt/missing", "value=1&prevIndex=5")
+            .put("/v2/keys/opt/f", "value=1")
+            .put("/v2/keys/opt/f", "dir=true&prevExist=false")
+            .put("/v2/keys/opt/f", "value=2&prevValue=1&noValueOnSuccess=true")
+            .post("/v2/keys/opt/q", "value=1&noValueOnSuccess=true")
+            .put("/v2/keys/opt/slash/", "value=1")
+            .get("/v2/keys/opt/slash")
+            .get("/v2/keys/opt/f?recursive=true&sorted=true")
+            .get("/v2/keys/opt/missing?quorum=true")
+            .get("/v2/keys/opt/../opt/f")
+            .delete("/v2/keys/opt/f?dir=true")
+            .put("/v2/keys/opt/t", "value=1&ttl=100")
+            .put("/v2/keys/opt/t", "ttl=200&refresh=true&prevValue=1")
+            .put("/v2/keys/opt/t", "ttl=300&refresh=true&prevIndex={i+9}")
+            .put("/v2/keys/opt/t", "ttl=300&refresh=true&prevValue=2")
+            .delete("/v2/keys/opt?recursive=true"),
         // Each ends with an answer that differs between etcd 3.4 and 3.5 (normalize::VERSION_DIFFERENCES).
         Case::new("update_directory")
             .put("/v2/keys/upd1/d", "dir=true")
@@ -66,6 +86,9 @@ pub(super) fn cases() -> Vec<Case> {
         Case::new("update_directory_ttl")
             .put("/v2/keys/upd2/d", "dir=true&ttl=100")
             .put("/v2/keys/upd2/d", "dir=true&ttl=&prevExist=true"),
+        Case::new("refresh_directory_ttl")
+            .put("/v2/keys/upd3/d", "dir=true&ttl=100")
+            .put("/v2/keys/upd3/d", "dir=true&ttl=200&refresh=true&prevExist=true"),
         Case::new("create_in_order")
             .post("/v2/keys/queue", "value=first")
             .post("/v2/keys/queue", "value=second")

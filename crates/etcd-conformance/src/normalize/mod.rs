@@ -153,6 +153,12 @@ pub static VERSION_DIFFERENCES: &[VersionDifference] = &[
         step: 1,
         reason: "the same with `ttl=` (removing a directory's TTL): 3.4 updates it, 3.5.1 answers 500 errorCode 300",
     },
+    VersionDifference {
+        case: "refresh_directory_ttl",
+        step: 1,
+        reason: "the same with `ttl=200&refresh=true`: 3.4 refreshes the directory's TTL, 3.5.1 answers 500 \
+                 errorCode 300",
+    },
 ];
 
 /// The entry of [`VERSION_DIFFERENCES`] for an answer, if there is one.
