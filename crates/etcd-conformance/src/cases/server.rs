@@ -18,5 +18,28 @@ pub(super) fn cases() -> Vec<Case> {
             .delete("/v2/members/ffff")
             .delete("/v2/members/not-hex"),
         Case::new("stats").get("/v2/stats/self").get("/v2/stats/leader").get("/v2/stats/store"),
+        // Every kind of store operation once succeeding and once failing, between two reads of the counters.
+        Case::new("store_stats_count_operations")
+            .get("/v2/stats/store")
+            .put("/v2/keys/st/a", "value=1")
+            .put("/v2/keys/st/a/b", "value=1")
+            .put("/v2/keys/st/c", "value=1&prevExist=false")
+            .put("/v2/keys/st/c", "value=1&prevExist=false")
+            .get("/v2/keys/st/a")
+            .get("/v2/keys/st/a?quorum=true")
+            .get("/v2/keys/st/missing")
+            .put("/v2/keys/st/a", "value=2&prevExist=true")
+            .put("/v2/keys/st/missing", "value=2&prevExist=true")
+            .put("/v2/keys/st/a", "value=3&prevValue=2")
+            .put("/v2/keys/st/a", "value=4&prevValue=2")
+            .delete("/v2/keys/st/a?prevValue=nope")
+            .delete("/v2/keys/st/a?prevValue=3")
+            .delete("/v2/keys/st/c")
+            .delete("/v2/keys/st/c")
+            .post("/v2/keys/st/q", "value=1")
+            .put("/v2/keys/st/e", "value=1&ttl=abc")
+            .get("/v2/stats/store")
+            .delete("/v2/keys/st?recursive=true")
+            .get("/v2/stats/store"),
     ]
 }

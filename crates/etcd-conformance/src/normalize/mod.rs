@@ -9,6 +9,8 @@
 //! `ttl` is deliberately not in the list: etcd rounds the time left up to whole seconds, so a read within a
 //! second of a write gives the same `ttl` on every server, and a wrong `ttl` is a bug worth seeing.
 
+use std::cell::RefCell;
+
 use crate::case::expand;
 use crate::json::Json;
 use crate::record::{Exchange, Recording};
@@ -47,6 +49,8 @@ struct Context {
     path: String,
     /// The request's `prevIndex`, expanded, when it has one.
     prev_index: Option<String>,
+    /// The counters of the case's first `/v2/stats/store` answer.
+    store_baseline: RefCell<Option<Json>>,
 }
 
 /// The list. Order matters only where one rule's output is another's input (none today).
@@ -113,9 +117,18 @@ pub static RULES: &[Rule] = &[
     Rule {
         name: "stats shape",
         kind: Kind::Inherent,
-        reason: "/v2/stats values are times, uptimes, IDs and counters of everything the server saw, readiness \
-                 probes of the harness included: compared by shape (fields, order and types)",
+        reason: "/v2/stats/self and /v2/stats/leader are names, IDs, states, times and raft message counts: \
+                 compared by shape (fields, order and types)",
         apply: stats_shape,
+    },
+    Rule {
+        name: "store stats as changes",
+        kind: Kind::Inherent,
+        reason: "/v2/stats/store counts every request since the server started, the harness's readiness probes \
+                 included: a case's first answer is its baseline (compared by shape), later ones as the change \
+                 since it; `watchers` by shape, since a watcher of an earlier case leaves when the server notices \
+                 its connection closed",
+        apply: store_stats_changes,
     },
     Rule {
         name: "health reason",
@@ -170,12 +183,15 @@ pub fn version_difference(case: &str, step: usize) -> Option<&'static VersionDif
 pub fn normalize(recording: &Recording) -> (Recording, Vec<usize>) {
     let mut normalized = recording.clone();
     let mut hits = vec![0; RULES.len()];
+    let mut context = Context {
+        start_index: recording.start_index,
+        path: String::new(),
+        prev_index: None,
+        store_baseline: RefCell::new(None),
+    };
     for exchange in &mut normalized.exchanges {
-        let context = Context {
-            start_index: recording.start_index,
-            path: request_path(&exchange.step),
-            prev_index: prev_index(&exchange.step, recording.start_index),
-        };
+        context.path = request_path(&exchange.step);
+        context.prev_index = prev_index(&exchange.step, recording.start_index);
         for (rule, hit) in RULES.iter().zip(hits.iter_mut()) {
             if (rule.apply)(exchange, &context) {
                 *hit += 1;
@@ -385,10 +401,40 @@ fn shape(json: &mut Json) {
 }
 
 fn stats_shape(exchange: &mut Exchange, context: &Context) -> bool {
-    if !context.path.starts_with("/v2/stats") || exchange.status != Some(200) {
+    if !matches!(context.path.as_str(), "/v2/stats/self" | "/v2/stats/leader") || exchange.status != Some(200) {
         return false;
     }
     exchange.documents_mut().into_iter().for_each(shape);
+    true
+}
+
+fn store_stats_changes(exchange: &mut Exchange, context: &Context) -> bool {
+    if context.path != "/v2/stats/store" || exchange.status != Some(200) {
+        return false;
+    }
+    let mut baseline = context.store_baseline.borrow_mut();
+    for doc in exchange.documents_mut() {
+        let Json::Object(fields) = doc else { continue };
+        match baseline.as_ref() {
+            None => {
+                *baseline = Some(Json::Object(fields.clone()));
+                fields.iter_mut().for_each(|(_, value)| shape(value));
+            }
+            Some(first) => {
+                for (name, value) in fields.iter_mut() {
+                    let before = first.get(name).and_then(Json::as_u64);
+                    match (name.as_str(), value.as_u64(), before) {
+                        ("watchers", _, _) => shape(value),
+                        (_, Some(now), Some(before)) if now >= before => {
+                            *value = Json::String(format!("+{}", now - before));
+                        }
+                        (_, Some(now), Some(before)) => *value = Json::String(format!("-{}", before - now)),
+                        _ => shape(value),
+                    }
+                }
+            }
+        }
+    }
     true
 }
 
