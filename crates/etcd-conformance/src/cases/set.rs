@@ -58,6 +58,9 @@ pub(super) fn cases() -> Vec<Case> {
             .put("/v2/keys/dir1/f", "value=1")
             .put("/v2/keys/dir1/f", "dir=true")
             .put("/v2/keys/dir1/d", "dir=maybe")
+            .put("/v2/keys/dir1/new", "value=1&dir=true")
+            .post("/v2/keys/dir1/new", "dir=true&value=x")
+            .put("/v2/keys/dir1/d", "dir=false&value=1")
             .get("/v2/keys/dir1?sorted=true"),
         Case::new("more_option_combinations")
             .put("/v2/keys/opt/d", "dir=true")
