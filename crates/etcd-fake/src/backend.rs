@@ -1,0 +1,146 @@
+//! The store as one member serves it: [`V2Store`] over the shared store, with this member's view of the
+//! cluster (leader, partition).
+
+use std::sync::Arc;
+
+use etcd_v2_server::{
+    Applied, ErrorCode, KeyOperation, Member, StatsKind, StoreError, V2Error, V2Store, Watch, WatchRequest, format_id,
+};
+
+use crate::fake::Shared;
+
+/// etcd's answer when a proposal cannot commit (no leader, no quorum).
+const TIMED_OUT: &str = "etcdserver: request timed out";
+
+pub(crate) struct MemberStore {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) member: usize,
+}
+
+impl MemberStore {
+    /// Whether this member can commit: there is a leader and this member is not cut off.
+    fn has_quorum(&self) -> bool {
+        self.shared.raft().leader.is_some() && !self.shared.members[self.member].faults().partitioned
+    }
+
+    fn member(&self, index: usize) -> Member {
+        let state = &self.shared.members[index];
+        Member {
+            id: format_id(state.id),
+            name: state.name.clone(),
+            peer_urls: vec![state.peer_url.clone()],
+            client_urls: vec![state.client_url()],
+        }
+    }
+}
+
+impl V2Store for MemberStore {
+    async fn apply(&self, operation: KeyOperation) -> Result<Applied, StoreError> {
+        let quorum = operation.needs_quorum();
+        if quorum && !self.has_quorum() {
+            if !self.shared.quorum_timeout.is_zero() {
+                tokio::time::sleep(self.shared.quorum_timeout).await;
+            }
+            return Err(V2Error::new(ErrorCode::RaftInternal, TIMED_OUT, 0).into());
+        }
+        self.shared.expire_due();
+        let mut store = self.shared.store();
+        let mut raft = self.shared.raft();
+        if quorum {
+            raft.index += 1;
+        }
+        let event = store.apply(operation)?;
+        let etcd_index = store.index();
+        drop(store);
+        let applied = Applied { event, etcd_index, raft_index: raft.index, raft_term: raft.term };
+        drop(raft);
+        if quorum {
+            // A TTL may have been set: the expiry task re-reads the earliest expiry.
+            self.shared.wake.notify_one();
+        }
+        Ok(applied)
+    }
+
+    async fn watch(&self, request: WatchRequest) -> Result<Watch, StoreError> {
+        self.shared.expire_due();
+        let registered = {
+            let mut store = self.shared.store();
+            store.watch(&request.key, request.recursive, request.stream, request.wait_index)?
+        };
+        let raft = self.shared.raft();
+        let (raft_index, raft_term) = (raft.index, raft.term);
+        drop(raft);
+        let etcd_index = registered.start_index;
+        let events = crate::stream::events(Arc::clone(&self.shared), self.member, registered);
+        Ok(Watch { etcd_index, raft_index, raft_term, events })
+    }
+
+    fn cluster_id(&self) -> u64 {
+        self.shared.cluster_id
+    }
+
+    async fn members(&self) -> Result<Vec<Member>, StoreError> {
+        Ok((0..self.shared.members.len()).map(|i| self.member(i)).collect())
+    }
+
+    async fn leader(&self) -> Result<Option<Member>, StoreError> {
+        if !self.has_quorum() {
+            return Ok(None);
+        }
+        Ok(self.shared.raft().leader.map(|i| self.member(i)))
+    }
+
+    fn version(&self) -> (String, String) {
+        self.shared.version.clone()
+    }
+
+    async fn health(&self) -> Result<(), String> {
+        if self.has_quorum() { Ok(()) } else { Err("RAFT NO LEADER".to_owned()) }
+    }
+
+    async fn stats(&self, kind: StatsKind) -> Result<Option<String>, StoreError> {
+        let leader = self.shared.raft().leader;
+        let json = match kind {
+            StatsKind::Store => {
+                let store = self.shared.store();
+                let mut stats = store.stats.clone();
+                stats.watchers = store.watcher_count() as u64;
+                serde_json::to_string(&stats).unwrap_or_default()
+            }
+            StatsKind::Own => {
+                let state = &self.shared.members[self.member];
+                let started = etcd_v2_server::format_rfc3339_nanos(self.shared.started);
+                let leader_id = leader.map(|i| format_id(self.shared.members[i].id)).unwrap_or_default();
+                let role = if leader == Some(self.member) { "StateLeader" } else { "StateFollower" };
+                serde_json::json!({
+                    "name": state.name,
+                    "id": format_id(state.id),
+                    "state": role,
+                    "startTime": started,
+                    "leaderInfo": { "leader": leader_id, "uptime": "", "startTime": started },
+                    "recvAppendRequestCnt": 0,
+                    "sendAppendRequestCnt": 0
+                })
+                .to_string()
+            }
+            StatsKind::Leader => {
+                if leader != Some(self.member) {
+                    return Ok(None);
+                }
+                let followers: serde_json::Map<String, serde_json::Value> = (0..self.shared.members.len())
+                    .filter(|i| *i != self.member)
+                    .map(|i| {
+                        let stats = serde_json::json!({
+                            "latency": { "current": 0.0, "average": 0.0, "standardDeviation": 0.0, "minimum": 0.0, "maximum": 0.0 },
+                            "counts": { "fail": 0, "success": 0 }
+                        });
+                        (format_id(self.shared.members[i].id), stats)
+                    })
+                    .collect();
+                serde_json::json!({ "leader": format_id(self.shared.members[self.member].id), "followers": followers })
+                    .to_string()
+            }
+        };
+        Ok(Some(json))
+    }
+}

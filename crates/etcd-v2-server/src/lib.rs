@@ -1,0 +1,31 @@
+//! The server side of etcd's v2 HTTP API, shared by every store that serves it: the in-memory etcd
+//! (`etcd-fake`) and a bridge over etcd's v3 API.
+//!
+//! - [`parse_key_request`]: a `/v2/keys` request into a [`KeyOperation`], validated as etcd validates it.
+//! - [`V2Error`] / [`ErrorCode`]: etcd's errors, their messages and HTTP statuses.
+//! - [`Event`] / [`NodeView`]: what a store answers, rendered with etcd's field order and omissions.
+//! - [`V2Store`]: what a store implements; [`V2Service`]: the tower `Service` that serves any store, over the
+//!   transport's request and response types (`etcd_transport::Client::new(service)` works as it is).
+//!
+//! Bodies are byte for byte etcd's: Go's JSON escaping (`<` as `\u003c`, ...), a trailing newline where
+//! etcd's `json.Encoder` writes one, `X-Etcd-Cluster-Id`, `X-Etcd-Index`, `X-Raft-Index`, `X-Raft-Term`.
+
+mod error;
+mod event;
+mod form;
+mod json;
+mod render;
+mod request;
+mod service;
+mod store;
+
+pub use error::{ErrorCode, V2Error};
+pub use event::{Action, Event, NodeView, format_rfc3339_nanos};
+pub use form::clean_key;
+pub use render::{
+    X_ETCD_CLUSTER_ID, X_ETCD_INDEX, X_RAFT_INDEX, X_RAFT_TERM, event_line, format_id, render_applied, render_error,
+    render_http_error, render_json, render_method_not_allowed, render_text, render_watch,
+};
+pub use request::{KeyOperation, KeyRequest, Ttl, WatchRequest, parse_key_request};
+pub use service::{V2Service, serve};
+pub use store::{Applied, BoxError, EventStream, Member, StatsKind, StoreError, V2Store, Watch};
