@@ -91,6 +91,19 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// The counts without the list of differences: servers, cases, answers, differences by category, how often
+    /// each rule applied, the version-dependent answers and the answers that did not come.
+    pub fn overview(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(details) = text.find("  DIFF ") {
+            text.truncate(details);
+        }
+        text
+    }
+}
+
+/// The overview, then every difference, one a line.
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "conformance: {} vs {}", self.servers.0, self.servers.1)?;

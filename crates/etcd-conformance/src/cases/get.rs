@@ -1,6 +1,6 @@
 //! Reads: a value, a directory listing, recursive and sorted reads, quorum reads, hidden keys.
 
-use crate::Case;
+use crate::case::{Case, Request};
 
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -9,7 +9,9 @@ pub(super) fn cases() -> Vec<Case> {
             .get("/v2/keys/get1/a")
             .get("/v2/keys/get1/a?quorum=true")
             .get("/v2/keys/get1/missing")
-            .get("/v2/keys/get1/missing/deeper"),
+            .get("/v2/keys/get1/missing/deeper")
+            .send(Request::new("HEAD", "/v2/keys/get1/a"))
+            .send(Request::new("HEAD", "/v2/keys/get1/missing")),
         Case::new("get_directory_listings")
             .put("/v2/keys/get2/b", "value=2")
             .put("/v2/keys/get2/a", "value=1")

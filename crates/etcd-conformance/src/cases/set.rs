@@ -102,6 +102,9 @@ pub(super) fn cases() -> Vec<Case> {
             .put("/v2/keys/queue2", "value=file")
             .post("/v2/keys/queue2", "value=under-a-file")
             .post("/v2/keys/queue", "value=x&dir=true")
+            .post("/v2/keys/queue", "value=y&prevExist=true")
+            .post("/v2/keys/queue", "value=z&prevValue=first")
+            .post("/v2/keys/queue/sub", "value=nested")
             .delete("/v2/keys/queue?recursive=true"),
     ]
 }
