@@ -28,6 +28,8 @@ pub struct Summary {
     pub cases: usize,
     /// Answers compared.
     pub requests: usize,
+    /// Answers with no difference at all (version-dependent ones not counted as identical).
+    pub identical: usize,
     /// How many answers each normalization rule changed (both sides), by rule name.
     pub rule_hits: BTreeMap<&'static str, usize>,
     /// Answers that did not come on a side (a failed connection, a bound that ran out).
@@ -72,13 +74,17 @@ impl Summary {
             }
         }
         self.cases += 1;
-        self.requests += left.exchanges.len().max(right.exchanges.len());
+        let answers = left.exchanges.len().max(right.exchanges.len());
+        self.requests += answers;
+        let mut differing = std::collections::BTreeSet::new();
         for difference in compare(&left, &right) {
+            differing.insert(difference.step.0);
             match version_difference(&difference.case, difference.step.0) {
                 Some(known) => *self.version_dependent.entry((known.case.to_owned(), known.step)).or_default() += 1,
                 None => self.differences.push(difference),
             }
         }
+        self.identical += answers - differing.len().min(answers);
     }
 
     /// The differences counted by category.
@@ -109,9 +115,10 @@ impl fmt::Display for Summary {
         writeln!(f, "conformance: {} vs {}", self.servers.0, self.servers.1)?;
         writeln!(
             f,
-            "  cases: {}, requests compared: {}, differences: {}",
+            "  cases: {}, requests compared: {}, answers identical: {}, differences: {}",
             self.cases,
             self.requests,
+            self.identical,
             self.differences.len()
         )?;
         for (category, count) in self.by_category() {
