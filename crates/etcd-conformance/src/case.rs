@@ -17,6 +17,8 @@ pub struct Request {
     pub body: Option<(String, &'static str)>,
     /// `(user, password)` for HTTP basic auth.
     pub basic_auth: Option<(String, String)>,
+    /// Which member of the server's cluster gets it (0 unless a case of a cluster group says otherwise).
+    pub member: usize,
 }
 
 /// How long a stream may stay quiet by default: long enough for a 1-second TTL to expire (etcd sweeps expired
@@ -31,7 +33,7 @@ pub const JSON: &str = "application/json";
 impl Request {
     /// A request with no body and no credentials.
     pub fn new(method: &str, path: &str) -> Request {
-        Request { method: method.to_owned(), path: path.to_owned(), body: None, basic_auth: None }
+        Request { method: method.to_owned(), path: path.to_owned(), body: None, basic_auth: None, member: 0 }
     }
 }
 
@@ -142,6 +144,19 @@ impl Case {
         }
         request.basic_auth = Some((user.to_owned(), password.to_owned()));
         self.send(request)
+    }
+
+    /// Sends the last request added (or started as a wait or stream) to member `member` instead of the first:
+    /// for groups run on a cluster ([`Group::members`](crate::Group::members)).
+    pub fn on_member(mut self, member: usize) -> Case {
+        match self.steps.last_mut() {
+            Some(Step::Send(request) | Step::StartWait { request, .. } | Step::StartStream { request, .. }) => {
+                request.member = member;
+            }
+            Some(Step::Repeat { request, .. }) => request.member = member,
+            Some(Step::Collect(_)) | None => {}
+        }
+        self
     }
 
     /// Starts a long poll `GET path` (which should have `wait=true`); see [`Step::StartWait`].

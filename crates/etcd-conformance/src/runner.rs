@@ -58,25 +58,35 @@ pub enum RunError {
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
-/// Runs cases against one server.
+/// Runs cases against one server (or one cluster: a request goes to the member it names).
 #[derive(Clone, Debug)]
 pub struct Runner {
     client: HttpClient,
-    base: String,
+    members: Vec<String>,
 }
 
 impl Runner {
     /// A runner for the server at `base_url` (`http://127.0.0.1:PORT`, no trailing slash needed).
     pub fn new(base_url: &str) -> Runner {
+        Runner::cluster([base_url])
+    }
+
+    /// A runner for a cluster: member `n` of a [`Request`] is the `n`th URL.
+    pub fn cluster<I, S>(member_urls: I) -> Runner
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new()).build(connector);
-        Runner { client, base: base_url.trim_end_matches('/').to_owned() }
+        let members = member_urls.into_iter().map(|url| url.as_ref().trim_end_matches('/').to_owned()).collect();
+        Runner { client, members }
     }
 
-    /// The server's base URL.
+    /// The first member's base URL.
     pub fn base_url(&self) -> &str {
-        &self.base
+        self.members.first().map_or("", String::as_str)
     }
 
     /// Runs every step of `case` and records the answers.
@@ -205,7 +215,11 @@ impl Runner {
     }
 
     fn http_request(&self, request: &Request) -> Result<HttpRequest<Full<Bytes>>, RunError> {
-        let uri = format!("{}{}", self.base, request.path);
+        let base = self.members.get(request.member).ok_or_else(|| RunError::BadUri {
+            uri: request.path.clone(),
+            reason: format!("member {} of a server with {}", request.member, self.members.len()),
+        })?;
+        let uri = format!("{base}{}", request.path);
         let method = Method::from_bytes(request.method.as_bytes())
             .map_err(|e| RunError::BadUri { uri: uri.clone(), reason: e.to_string() })?;
         let mut builder = HttpRequest::builder().method(method).uri(&uri);
@@ -230,6 +244,9 @@ fn label(request: &Request) -> String {
     if let Some((body, _)) = &request.body {
         label.push(' ');
         label.push_str(body);
+    }
+    if request.member > 0 {
+        label.push_str(&format!(" (on member {})", request.member));
     }
     if let Some((user, _)) = &request.basic_auth {
         label.push_str(" (as ");

@@ -15,6 +15,8 @@ use crate::runner::{RunError, Runner};
 pub struct Group {
     /// The group's name.
     pub name: &'static str,
+    /// How many members the fresh server has (1: a single member).
+    pub members: usize,
     /// Its cases, run in this order.
     pub cases: Vec<Case>,
 }

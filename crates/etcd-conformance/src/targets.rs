@@ -39,13 +39,13 @@ pub fn other_version(primary: &EtcdBinary) -> Option<EtcdBinary> {
         .find(|b| minor(b).is_some() && minor(b) != minor(primary))
 }
 
-/// A fresh single-member cluster of `binary` (fresh store, free ports, temporary data); panics when it does not
-/// start, since etcd was found and a start failure is a real failure.
+/// A fresh cluster of `members` members of `binary` (fresh store, free ports, temporary data); panics when it
+/// does not start, since etcd was found and a start failure is a real failure.
 #[track_caller]
-pub fn fresh_member(binary: &EtcdBinary) -> Cluster {
-    match Cluster::builder().binary(binary.clone()).start() {
+pub fn fresh_cluster(binary: &EtcdBinary, members: usize) -> Cluster {
+    match Cluster::builder().binary(binary.clone()).members(members).start() {
         Ok(cluster) => cluster,
-        Err(e) => panic!("etcd-conformance: etcd {} did not start: {e}", binary.version()),
+        Err(e) => panic!("etcd-conformance: a {members}-member etcd {} did not start: {e}", binary.version()),
     }
 }
 

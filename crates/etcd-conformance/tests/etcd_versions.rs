@@ -8,7 +8,7 @@ mod common;
 
 use etcd_conformance::normalize::VERSION_DIFFERENCES;
 use etcd_conformance::suite::summary_from_env;
-use etcd_conformance::targets::{etcd_or_skip, fresh_member, label, loud, other_version};
+use etcd_conformance::targets::{etcd_or_skip, fresh_cluster, label, loud, other_version};
 
 use common::{Fresh, compare_fresh_servers};
 
@@ -27,12 +27,15 @@ fn etcd_3_4_and_3_5_answer_alike() {
     }
     let other = other.unwrap_or_else(|| found.clone());
     let (older, newer) = if found.version_triple() <= other.version_triple() { (found, other) } else { (other, found) };
-    let start = |binary: &etcd_testkit::EtcdBinary| {
-        let member = fresh_member(binary);
-        Fresh { url: member.endpoints()[0].clone(), _guard: Box::new(member) }
+    let start = |binary: &etcd_testkit::EtcdBinary, members: usize| {
+        let cluster = fresh_cluster(binary, members);
+        Fresh { urls: cluster.endpoints(), _guard: Box::new(cluster) }
     };
-    let summary =
-        compare_fresh_servers(summary_from_env(&label(&older), &label(&newer)), &|| start(&older), &|| start(&newer));
+    let summary = compare_fresh_servers(
+        summary_from_env(&label(&older), &label(&newer)),
+        &|members| start(&older, members),
+        &|members| start(&newer, members),
+    );
     assert!(summary.requests >= 250, "fewer answers compared than the suite has: {}", summary.requests);
     assert!(summary.failed_answers.is_empty(), "answers missing:\n{summary}");
     if older.version_triple() != newer.version_triple() {

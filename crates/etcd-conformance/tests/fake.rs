@@ -7,7 +7,7 @@ mod common;
 
 use etcd_conformance::expected::{self, Expected};
 use etcd_conformance::suite::summary_from_env;
-use etcd_conformance::targets::{etcd_or_skip, fresh_member, label, loud};
+use etcd_conformance::targets::{etcd_or_skip, fresh_cluster, label, loud};
 use etcd_fake::FakeEtcd;
 
 use common::{Fresh, compare_fresh_servers};
@@ -125,28 +125,36 @@ const FAKE_DIFFERENCES: &[Expected] = &[
         at: "",
         reason: "/health: etcd `text/plain; charset=utf-8` (a JSON body all the same), the fake application/json",
     },
+    Expected {
+        case: "three_members",
+        step: Some(11),
+        category: "header Content-Type",
+        at: "",
+        reason: "/health's content type, as in version_and_health",
+    },
 ];
 
-/// A fresh fake on a free loopback port, on a runtime of its own (its TTLs run on that runtime's real clock).
-fn fresh_fake() -> Fresh {
+/// A fresh fake of `members` members on free loopback ports, on a runtime of its own (its TTLs run on that
+/// runtime's real clock).
+fn fresh_fake(members: usize) -> Fresh {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     // Made inside the runtime, so that its expiry task runs there: TTLs expire when due, not at the next request.
     let (fake, served) = runtime.block_on(async {
-        let fake = FakeEtcd::new();
+        let fake = FakeEtcd::builder().members(members).build();
         let served = etcd_fake::serve(&fake).await.expect("serving the fake on a loopback port");
         (fake, served)
     });
-    let url = served.endpoints()[0].clone();
+    let urls = served.endpoints().to_vec();
     // Dropped in this order: the listeners and connections, the store, then the runtime that ran them.
-    Fresh { url, _guard: Box::new((served, fake, runtime)) }
+    Fresh { urls, _guard: Box::new((served, fake, runtime)) }
 }
 
 #[test]
 fn the_fake_answers_as_etcd_does() {
     let Some(etcd) = etcd_or_skip("the_fake_answers_as_etcd_does") else { return };
-    let start_etcd = || {
-        let member = fresh_member(&etcd);
-        Fresh { url: member.endpoints()[0].clone(), _guard: Box::new(member) }
+    let start_etcd = |members: usize| {
+        let cluster = fresh_cluster(&etcd, members);
+        Fresh { urls: cluster.endpoints(), _guard: Box::new(cluster) }
     };
     let summary = compare_fresh_servers(summary_from_env(&label(&etcd), "etcd-fake"), &start_etcd, &fresh_fake);
     assert!(summary.requests >= 250, "fewer answers compared than the suite has: {}", summary.requests);

@@ -5,6 +5,7 @@
 //! order otherwise.
 
 mod auth;
+mod cluster;
 mod delete;
 mod errors;
 mod get;
@@ -21,12 +22,14 @@ pub fn groups() -> Vec<Group> {
     vec![
         Group {
             name: "keys",
+            members: 1,
             cases: [get::cases(), set::cases(), delete::cases(), errors::cases(), watch::cases(), server::cases()]
                 .concat(),
         },
-        Group { name: "ttl", cases: ttl::cases() },
-        Group { name: "history", cases: history::cases() },
-        Group { name: "auth", cases: auth::cases() },
+        Group { name: "ttl", members: 1, cases: ttl::cases() },
+        Group { name: "history", members: 1, cases: history::cases() },
+        Group { name: "auth", members: 1, cases: auth::cases() },
+        Group { name: "cluster", members: 3, cases: cluster::cases() },
     ]
 }
 

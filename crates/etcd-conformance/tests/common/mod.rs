@@ -9,27 +9,27 @@ use etcd_conformance::{Runner, cases, compare_group};
 /// A bound on each group (the longest, history overflow, takes a few seconds a server).
 const GROUP_BOUND: Duration = Duration::from_secs(90);
 
-/// A server started for one group: its base URL, and whatever keeps it alive until dropped.
+/// A server started for one group: its members' base URLs, and whatever keeps it alive until dropped.
 pub struct Fresh {
-    pub url: String,
+    pub urls: Vec<String>,
     pub _guard: Box<dyn Send>,
 }
 
-/// Runs every group of the suite, each on a fresh server from `left` and one from `right` (started side by
-/// side), and prints the summary (and saves transcripts when asked, see `suite::TRANSCRIPTS_ENV`).
+/// Runs every group of the suite, each on a fresh server of the group's size from `left` and one from `right`
+/// (started side by side), and prints the summary (and saves transcripts when asked, see `suite::TRANSCRIPTS_ENV`).
 pub fn compare_fresh_servers(
     mut summary: Summary,
-    left: &(dyn Fn() -> Fresh + Sync),
-    right: &(dyn Fn() -> Fresh + Sync),
+    left: &(dyn Fn(usize) -> Fresh + Sync),
+    right: &(dyn Fn(usize) -> Fresh + Sync),
 ) -> Summary {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     for group in cases::groups() {
         let (l, r) = std::thread::scope(|s| {
-            let l = s.spawn(left);
-            let r = right();
+            let l = s.spawn(|| left(group.members));
+            let r = right(group.members);
             (l.join().expect("starting a server panicked"), r)
         });
-        let (left_runner, right_runner) = (Runner::new(&l.url), Runner::new(&r.url));
+        let (left_runner, right_runner) = (Runner::cluster(&l.urls), Runner::cluster(&r.urls));
         runtime
             .block_on(async {
                 tokio::time::timeout(GROUP_BOUND, compare_group(&group, &left_runner, &right_runner, &mut summary))
