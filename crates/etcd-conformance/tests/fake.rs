@@ -63,31 +63,6 @@ const FAKE_DIFFERENCES: &[Expected] = &[
         reason: "a path with `..`: etcd's Go mux answers 301 to the cleaned path, the fake serves it",
     },
     Expected {
-        case: "expiry_of_keys_and_directories",
-        step: Some(5),
-        category: "",
-        at: "",
-        reason: "`ttl=0` expires at once in the fake (etcd: at its next 500 ms expiry sweep), so the stream from \
-                 the expiry's index is answered from history and ended after one event (as in \
-                 stream_first_events #6), where etcd's live stream got all three expiries",
-    },
-    Expected {
-        case: "expiry_of_keys_and_directories",
-        step: Some(6),
-        category: "",
-        at: "",
-        reason: "reads right after the stream of #5 ended, before the 1 s TTLs ran out: still there",
-    },
-    Expected { case: "expiry_of_keys_and_directories", step: Some(7), category: "", at: "", reason: "as #6" },
-    Expected { case: "expiry_of_keys_and_directories", step: Some(8), category: "", at: "", reason: "as #6" },
-    Expected {
-        case: "expiry_of_keys_and_directories",
-        step: Some(9),
-        category: "header X-Etcd-Index",
-        at: "",
-        reason: "this wait, too, started before the 1 s TTLs ran out (i+5); etcd's after (i+7)",
-    },
-    Expected {
         case: "stream_first_events",
         step: Some(6),
         category: "stream events",

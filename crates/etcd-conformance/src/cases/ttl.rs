@@ -10,9 +10,11 @@ pub(super) fn cases() -> Vec<Case> {
             .put("/v2/keys/exp/d/x", "value=in-dir")
             .put("/v2/keys/exp/k", "value=1&ttl=1")
             .get("/v2/keys/exp?recursive=true&sorted=true")
+            // The stream starts first, so that it is live whenever etcd's 500 ms sweep comes: it waits past the
+            // next write (i+4) for the three expiries.
+            .start_stream("expired", "/v2/keys/exp?wait=true&stream=true&recursive=true&waitIndex={i+5}", 3)
             // Expires first: its expiration (now) is before the others' (a second after their writes).
             .put("/v2/keys/exp/z", "value=0&ttl=0")
-            .start_stream("expired", "/v2/keys/exp?wait=true&stream=true&recursive=true&waitIndex={i+5}", 3)
             .collect("expired")
             .get("/v2/keys/exp/k")
             .get("/v2/keys/exp/d/x")
