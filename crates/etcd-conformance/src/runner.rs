@@ -150,6 +150,34 @@ impl Runner {
         Ok(Recording { case: case.name.clone(), start_index, exchanges })
     }
 
+    /// Waits (within `bound`) until every member says the cluster's version is decided (`/version`'s
+    /// `etcdcluster` is not `not_decided`): etcd writes that version into the v2 store once all members are up,
+    /// which takes an index, and must not happen in the middle of a case.
+    pub async fn wait_settled(&self, bound: Duration) -> Result<(), String> {
+        let settled = async {
+            for member in 0..self.members.len() {
+                let mut probe = Request::new("GET", "/version");
+                probe.member = member;
+                loop {
+                    let answer = self.exchange(String::new(), &probe).await.map_err(|e| e.to_string())?;
+                    let decided = match &answer.body {
+                        Body::Json { value, .. } => {
+                            value.get("etcdcluster").and_then(Json::as_str).is_some_and(|v| v != "not_decided")
+                        }
+                        _ => false,
+                    };
+                    if answer.status == Some(200) && decided {
+                        break;
+                    }
+                    // Polling an answer that has no push: a short pause between probes, bounded as a whole.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            Ok::<_, String>(())
+        };
+        timeout(bound, settled).await.map_err(|_| format!("the cluster's version was not decided within {bound:?}"))?
+    }
+
     /// The server's `X-Etcd-Index`, read from `GET /v2/keys/` (which changes nothing).
     pub async fn current_index(&self) -> Result<u64, String> {
         let probe = Request::new("GET", "/v2/keys/");

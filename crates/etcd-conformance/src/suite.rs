@@ -169,13 +169,19 @@ pub fn write_transcripts(summary: &Summary) -> std::io::Result<Vec<std::path::Pa
     Ok(written)
 }
 
-/// Runs `group` on both servers (each case on both at once, cases in order) and adds the outcome to `summary`.
+/// How long a fresh server may take to decide its cluster's version.
+const SETTLE_BOUND: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Runs `group` on both servers (each case on both at once, cases in order, once both have settled: see
+/// [`Runner::wait_settled`]) and adds the outcome to `summary`.
 pub async fn compare_group(
     group: &Group,
     left: &Runner,
     right: &Runner,
     summary: &mut Summary,
 ) -> Result<(), RunError> {
+    let (l, r) = tokio::join!(left.wait_settled(SETTLE_BOUND), right.wait_settled(SETTLE_BOUND));
+    l.and(r).map_err(|reason| RunError::StartIndex { case: format!("(group {})", group.name), reason })?;
     for case in &group.cases {
         let (l, r) = tokio::join!(left.run(case), right.run(case));
         summary.add(&l?, &r?);
