@@ -95,7 +95,12 @@ impl V2Store for MemberStore {
     }
 
     async fn health(&self) -> Result<(), String> {
-        if self.has_quorum() { Ok(()) } else { Err("RAFT NO LEADER".to_owned()) }
+        if !self.has_quorum() {
+            return Err("RAFT NO LEADER".to_owned());
+        }
+        // etcd checks its health with a quorum read: a raft entry.
+        self.shared.raft().index += 1;
+        Ok(())
     }
 
     async fn stats(&self, kind: StatsKind) -> Result<Option<String>, StoreError> {
@@ -137,8 +142,13 @@ impl V2Store for MemberStore {
                         (format_id(self.shared.members[i].id), stats)
                     })
                     .collect();
-                serde_json::json!({ "leader": format_id(self.shared.members[self.member].id), "followers": followers })
-                    .to_string()
+                #[derive(serde::Serialize)]
+                struct LeaderStats {
+                    leader: String,
+                    followers: serde_json::Map<String, serde_json::Value>,
+                }
+                let leader = format_id(self.shared.members[self.member].id);
+                serde_json::to_string(&LeaderStats { leader, followers }).unwrap_or_default()
             }
         };
         Ok(Some(json))

@@ -14,10 +14,10 @@ use tokio::sync::Notify;
 use crate::member::{Member, MemberState};
 use crate::store::Store;
 
-/// A fresh etcd's store index (its membership records) and raft state, so a first write gets index 4 as on a
-/// fresh single-member etcd.
+/// A fresh single-member etcd's store index (its membership records) and raft state: a first write gets store
+/// index 4 and raft index 5, as there (each `/health` is a raft entry too, as in etcd).
 const START_INDEX: u64 = 3;
-const START_RAFT_INDEX: u64 = 5;
+const START_RAFT_INDEX: u64 = 4;
 const START_TERM: u64 = 2;
 
 /// The raft state the headers report.
@@ -30,6 +30,7 @@ pub(crate) struct Raft {
 
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
+    pub(crate) auth: Mutex<crate::auth::AuthState>,
     pub(crate) raft: Mutex<Raft>,
     pub(crate) members: Vec<MemberState>,
     pub(crate) cluster_id: u64,
@@ -43,6 +44,10 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn auth(&self) -> MutexGuard<'_, crate::auth::AuthState> {
+        self.auth.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn raft(&self) -> MutexGuard<'_, Raft> {
@@ -232,7 +237,9 @@ impl Builder {
         self
     }
 
-    /// What `/version` answers (`etcdserver`, `etcdcluster`); 3.5.1 and 3.5.0 unless set.
+    /// What `/version` answers (`etcdserver`, `etcdcluster`); 3.5.1 and 3.5.0 unless set. Where etcd 3.4 and 3.5
+    /// answer differently, the fake answers as the server version says: a `3.4` version updates a directory's
+    /// TTL (`PUT dir=true&prevExist=true&ttl=..`), any other answers that update with 3.5.1's 500.
     pub fn version(mut self, server: impl Into<String>, cluster: impl Into<String>) -> Self {
         self.version = (server.into(), cluster.into());
         self
@@ -260,8 +267,11 @@ impl Builder {
                 )
             })
             .collect();
+        let mut store = Store::new(START_INDEX);
+        store.dir_update_fails = !self.version.0.starts_with("3.4");
         let shared = Arc::new(Shared {
-            store: Mutex::new(Store::new(START_INDEX)),
+            store: Mutex::new(store),
+            auth: Mutex::new(crate::auth::AuthState::default()),
             raft: Mutex::new(Raft { index: START_RAFT_INDEX, term: START_TERM, leader: Some(0) }),
             members,
             cluster_id,

@@ -55,35 +55,46 @@ async fn answer_unfrozen(
         let reason = status.canonical_reason().unwrap_or("error");
         return Ok(etcd_v2_server::render_text(status, &format!("{} {reason}", status.as_u16())));
     }
-    let response = etcd_v2_server::serve(&MemberStore { shared, member }, request).await?;
+    let response = match crate::auth::intercept(&shared, &request) {
+        Some(answer) => answer,
+        None => etcd_v2_server::serve(&MemberStore { shared, member }, request).await?,
+    };
     if !faults.cut_body {
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
-    let bytes = body.bytes().await?;
-    let half = bytes.slice(..bytes.len() / 2);
-    Ok(Response::from_parts(parts, Body::new(CutBody { first: Some(half) })))
+    Ok(Response::from_parts(parts, Body::new(CutBody { inner: Some(body), failed: false })))
 }
 
-/// Half a body, then a failure, as a connection reset mid-answer.
+/// The first piece of a body cut in half, then a failure, as a connection reset mid-answer. A watch's stream is
+/// cut in its first event, without waiting for the rest.
 struct CutBody {
-    first: Option<Bytes>,
+    /// The body until its first piece; `None` once cut.
+    inner: Option<Body>,
+    failed: bool,
 }
 
 impl http_body::Body for CutBody {
     type Data = Bytes;
-    type Error = std::io::Error;
+    type Error = BoxError;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        match self.first.take() {
-            Some(bytes) => Poll::Ready(Some(Ok(Frame::data(bytes)))),
-            None => Poll::Ready(Some(Err(std::io::Error::new(
-                std::io::ErrorKind::ConnectionReset,
-                "connection reset (etcd-fake: body cut)",
-            )))),
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if let Some(inner) = self.inner.as_mut() {
+            let half = match Pin::new(inner).poll_frame(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(frame))) => frame.into_data().map(|d| d.slice(..d.len() / 2)).unwrap_or_default(),
+                Poll::Ready(_) => Bytes::new(),
+            };
+            self.inner = None;
+            if !half.is_empty() {
+                return Poll::Ready(Some(Ok(Frame::data(half))));
+            }
         }
+        if self.failed {
+            return Poll::Ready(None);
+        }
+        self.failed = true;
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "connection reset (etcd-fake: body cut)");
+        Poll::Ready(Some(Err(reset.into())))
     }
 }

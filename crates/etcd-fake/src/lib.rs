@@ -32,17 +32,21 @@
 //! ```
 //!
 //! # What it does not do
-//! - v2 auth (`/v2/auth/*`, users, roles, permissions) is not implemented: requests are never refused for
-//!   credentials.
+//! - v2 auth (users, roles, key-glob permissions, root, guest) is served, but not TLS client-certificate
+//!   authentication; passwords are compared as given (etcd's bcrypt hashes are never visible either).
+//! - Raft indexes after auth changes follow etcd's count of writes, not its reads (etcd's auth store also makes
+//!   quorum reads, each a raft entry).
 //! - Changing members (`POST`/`PUT`/`DELETE /v2/members`) is answered 405.
 //! - Listings come sorted by key whether `sorted` is asked or not (etcd's unsorted order is Go's random map order).
 //! - Expiry is exact (etcd expires keys on its leader's 500 ms SYNC ticks, so up to half a second late).
 //! - One store for all members: a partitioned member refuses quorum operations but its plain reads are not stale,
 //!   and its watches keep receiving events.
-//! - A directory's TTL update (`PUT dir=true&prevExist=true&ttl=...`) behaves as etcd 3.4 (the TTL changes);
-//!   etcd 3.5.1 answers it with a 500.
+//! - Where etcd 3.4 and 3.5 differ (a directory's TTL update: 3.4 applies it, 3.5.1 answers 500), the fake
+//!   follows the version it reports ([`Builder::version`], 3.5.1 unless set). `/health` answers as 3.5 does
+//!   (`{"health":"true","reason":""}`; 3.4 leaves out `reason`).
 //! - No CORS headers (`Access-Control-*`), no `/metrics`, no `/v2/machines` HEAD, no v3 API.
 
+mod auth;
 mod backend;
 mod expiry;
 mod fake;

@@ -27,6 +27,8 @@ pub(crate) struct MemberState {
     pub(crate) faults: Mutex<Faults>,
     /// `true` while frozen; requests and watch streams wait for `false`.
     pub(crate) frozen: watch::Sender<bool>,
+    /// Counts the times the member went down: open watch streams end when it moves.
+    pub(crate) downs: watch::Sender<u64>,
 }
 
 impl MemberState {
@@ -38,6 +40,7 @@ impl MemberState {
             client_url: Mutex::new(client_url),
             faults: Mutex::new(Faults::default()),
             frozen: watch::Sender::new(false),
+            downs: watch::Sender::new(0),
         }
     }
 
@@ -81,9 +84,10 @@ impl Member {
     }
 
     /// Down: every request fails to connect (a `ConnectError`, as a refused connection), so the client may send
-    /// it to another member whatever it is.
+    /// it to another member whatever it is; open watch streams fail, as their connections would.
     pub fn down(&self) -> &Self {
         self.state().faults().down = true;
+        self.state().downs.send_modify(|downs| *downs += 1);
         self
     }
 

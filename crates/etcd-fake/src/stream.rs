@@ -19,6 +19,7 @@ struct State {
     key: String,
     events: mpsc::Receiver<Arc<Event>>,
     frozen: watch::Receiver<bool>,
+    downs: watch::Receiver<u64>,
 }
 
 impl Drop for State {
@@ -29,20 +30,27 @@ impl Drop for State {
     }
 }
 
-type Next = Pin<Box<dyn Future<Output = Option<(Event, State)>> + Send>>;
+type Next = Pin<Box<dyn Future<Output = Option<(Result<Event, StoreError>, Option<State>)>> + Send>>;
 
 /// The events of a registered watch.
 pub(crate) fn events(shared: Arc<Shared>, member: usize, registered: Registered) -> EventStream {
     let frozen = shared.members[member].frozen.subscribe();
-    let state = State { shared, id: registered.id, key: registered.key, events: registered.events, frozen };
+    let downs = shared.members[member].downs.subscribe();
+    let state = State { shared, id: registered.id, key: registered.key, events: registered.events, frozen, downs };
     Box::pin(Events { next: Some(Box::pin(next(state))) })
 }
 
-async fn next(mut state: State) -> Option<(Event, State)> {
-    let event = state.events.recv().await?;
+async fn next(mut state: State) -> Option<(Result<Event, StoreError>, Option<State>)> {
+    let event = tokio::select! {
+        event = state.events.recv() => event?,
+        _ = state.downs.changed() => {
+            let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "etcd-fake: the member went down");
+            return Some((Err(StoreError::Unavailable(reset.into())), None));
+        }
+    };
     // A frozen member sends nothing until thawed; a dropped member (the fake gone) ends the stream.
     state.frozen.wait_for(|frozen| !*frozen).await.ok()?;
-    Some((Event::clone(&event), state))
+    Some((Ok(Event::clone(&event)), Some(state)))
 }
 
 struct Events {
@@ -60,9 +68,9 @@ impl Stream for Events {
                 self.next = None;
                 Poll::Ready(None)
             }
-            Poll::Ready(Some((event, state))) => {
-                self.next = Some(Box::pin(self::next(state)));
-                Poll::Ready(Some(Ok(event)))
+            Poll::Ready(Some((item, state))) => {
+                self.next = state.map(|state| Box::pin(self::next(state)) as Next);
+                Poll::Ready(Some(item))
             }
         }
     }

@@ -133,3 +133,26 @@ async fn the_same_seed_gives_the_same_cluster() {
     assert_eq!(ids(&a), ids(&b));
     assert_ne!(ids(&a), ids(&FakeEtcd::builder().members(3).seed(43).build()));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_member_going_down_fails_its_open_streams_and_a_frozen_one_holds_them() {
+    let fake = FakeEtcd::builder().members(3).build();
+    let raw = etcd_keys::Client::new(fake.clone()); // relative URIs: the leader, member 0
+    let stream = || http::Request::get("/v2/keys/s?wait=true&stream=true").body(()).unwrap();
+    let keys = KeysApi::new(client(&fake, fake.endpoints()[1..].to_vec()));
+
+    let mut frozen = raw.send(stream()).await.unwrap().into_body();
+    fake.member(0).freeze();
+    keys.set("/s", "1", None).await.unwrap();
+    let held = timeout(Duration::from_secs(30), http_body_util::BodyExt::frame(&mut frozen)).await;
+    assert!(held.is_err(), "nothing arrives from a frozen member");
+    fake.member(0).thaw();
+    let frame = timeout(Duration::from_secs(1), http_body_util::BodyExt::frame(&mut frozen)).await.unwrap();
+    let line = frame.unwrap().unwrap().into_data().unwrap();
+    assert!(line.starts_with(b"{\"action\":\"set\""), "{line:?}");
+
+    let mut open = raw.send(stream()).await.unwrap().into_body();
+    fake.member(0).down();
+    let frame = timeout(Duration::from_secs(1), http_body_util::BodyExt::frame(&mut open)).await.unwrap();
+    assert!(frame.unwrap().is_err(), "the stream fails as its connection would");
+}

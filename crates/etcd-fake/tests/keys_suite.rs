@@ -1,6 +1,5 @@
 //! The keys suite that runs against real etcd (`crates/etcd-keys/tests/keys_against_etcd.rs`), run against the
-//! in-memory etcd: the same cases, copied as they are; only the fixture differs. Regenerate with
-//! `crates/etcd-fake/tests/regenerate.sh` when the original changes.
+//! in-memory etcd: the same cases, copied as they are (keep them in step by hand); only the fixture differs.
 use std::time::{Duration, Instant};
 
 use etcd_keys::{

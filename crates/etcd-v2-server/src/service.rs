@@ -161,8 +161,10 @@ pub async fn serve<S: V2Store>(store: &S, request: Request<RequestBody>) -> Resu
                 Ok(()) => (StatusCode::OK, Health { health: "true", reason: String::new() }),
                 Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, Health { health: "false", reason }),
             };
-            let mut response = render_json(status, None, &health);
-            *response.body_mut() = Body::from(crate::json::to_go_json(&health));
+            // etcd writes it with json.Marshal and no Content-Type: Go sniffs it as plain text.
+            let mut response = Response::new(Body::from(crate::json::to_go_json(&health)));
+            *response.status_mut() = status;
+            response.headers_mut().insert(CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
             response
         }
         _ => render_text(StatusCode::NOT_FOUND, "404 page not found"),
