@@ -31,7 +31,11 @@ pub(super) fn cases() -> Vec<Case> {
             .start_wait("future", "/v2/keys/w3/a?wait=true&waitIndex={i+4}")
             .put("/v2/keys/w3/a", "value=3")
             .put("/v2/keys/w3/a", "value=4")
-            .collect("future"),
+            .collect("future")
+            // waitIndex=0 is no waitIndex: the next change, not the history from the start.
+            .start_wait("zero", "/v2/keys/w3?wait=true&recursive=true&waitIndex=0")
+            .put("/v2/keys/w3/b", "value=1")
+            .collect("zero"),
         Case::new("waits_see_a_parent_deleted_but_not_hidden_keys")
             .put("/v2/keys/w5/d/a", "value=1")
             .start_wait("child", "/v2/keys/w5/d/a?wait=true")
