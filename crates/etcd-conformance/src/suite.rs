@@ -43,12 +43,22 @@ pub struct Summary {
     pub transcripts: Option<(String, String)>,
     /// Differences at the listed version-dependent answers, by `(case, step)`: not failures.
     pub version_dependent: BTreeMap<(String, usize), usize>,
+    /// Whether the version-dependent answers are compared like any other (both sides claim the same etcd
+    /// version, as a fake told which version to be does); see [`Summary::same_version`].
+    pub same_version: bool,
 }
 
 impl Summary {
     /// A summary for two servers, empty.
     pub fn new(left: &str, right: &str) -> Summary {
         Summary { servers: (left.to_owned(), right.to_owned()), ..Summary::default() }
+    }
+
+    /// Compares the answers listed in [`VERSION_DIFFERENCES`](crate::normalize::VERSION_DIFFERENCES) too: for two
+    /// servers that answer as the same etcd version.
+    pub fn same_version(mut self) -> Summary {
+        self.same_version = true;
+        self
     }
 
     /// Keeps the normalized transcripts of both sides in [`Summary::transcripts`], to read or diff.
@@ -81,7 +91,7 @@ impl Summary {
         let mut differing = std::collections::BTreeSet::new();
         for difference in compare(&left, &right) {
             differing.insert(difference.step.0);
-            match version_difference(&difference.case, difference.step.0) {
+            match version_difference(&difference.case, difference.step.0).filter(|_| !self.same_version) {
                 Some(known) => *self.version_dependent.entry((known.case.to_owned(), known.step)).or_default() += 1,
                 None => self.differences.push(difference),
             }
