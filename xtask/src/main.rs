@@ -6,6 +6,8 @@ mod in_memory;
 mod package;
 mod provision;
 mod state;
+mod test;
+mod tidy;
 
 use std::env;
 use std::fs;
@@ -22,8 +24,8 @@ const HELP: &str = "\
 cargo xtask <command> [options]
 
 Commands:
-  test [ARGS...]                  Check that each publishable crate packages (`cargo package`), ensure
-                                  an etcd binary (provisioning one if none is found), then run
+  test [ARGS...]                  Run `tidy` (when the whole workspace is tested), check that each
+                                  publishable crate packages (`cargo package`), ensure an etcd binary (provisioning one if none is found), then run
                                   `cargo test --workspace --all-features ARGS...` against it (ETCD_BIN
                                   is set for the tests). With ETCD_REQUIRED=1, a missing etcd is an
                                   error instead of a warning (tests that need etcd would otherwise
@@ -67,6 +69,8 @@ Commands:
                                   3.4|3.5, --seed N (printed, to repeat a run), --faults kill,freeze
                                   (the default) | kill | freeze | none (a baseline without faults).
                                   Report and full history are also saved in target/chaos/seed-N/.
+  tidy                            cargo fmt --check, clippy -D warnings, rustdoc -D warnings, and that
+                                  README.md and ARCHITECTURE.md name every crate, example and layer.
   help, --help, -h                This text.
 
 Finding etcd: $ETCD_BIN, else `etcd` on PATH, else target/etcd/<version>/etcd.
@@ -94,12 +98,16 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             eprint!("{HELP}");
             Ok(ExitCode::from(2))
         }
-        Some("test") => cmd_test(rest),
+        Some("test") => test::cmd_test(rest),
         Some("quickstart") => cmd_quickstart(rest),
         Some("etcd") => cmd_etcd(rest),
         Some("bench") => bench::cmd_bench(rest),
         Some("chaos") => chaos::cmd_chaos(rest),
         Some("__serve-in-memory") => in_memory::serve_forever(rest),
+        Some("tidy") => {
+            no_options(rest)?;
+            tidy::cmd_tidy(&workspace_root()?)
+        }
         Some(other) => Err(format!("unknown command `{other}`; see `cargo xtask --help`")),
     }
 }
@@ -183,7 +191,7 @@ pub(crate) fn rel(path: &Path) -> String {
 
 /// An etcd binary: the one [`etcd_testkit::find_etcd`] finds, else a freshly
 /// provisioned one. An `ETCD_BIN` that is set but broken is an error.
-fn ensure_etcd() -> Result<EtcdBinary, String> {
+pub(crate) fn ensure_etcd() -> Result<EtcdBinary, String> {
     match etcd_testkit::try_find_etcd() {
         Err(e) => Err(e.to_string()),
         Ok(Some(b)) => Ok(b),
@@ -196,7 +204,7 @@ fn ensure_etcd() -> Result<EtcdBinary, String> {
     }
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // What `cargo run` set for xtask itself is not the inner cargo's: ring's build script reruns when
     // CARGO_MANIFEST_DIR changes, so an inherited one rebuilt ring and the TLS stack on every run.
@@ -216,7 +224,7 @@ fn is_set_by_cargo_run(name: &str) -> bool {
 }
 
 /// The exit code to pass on for a child's status (128+N for a signal N).
-fn exit_code(status: ExitStatus) -> ExitCode {
+pub(crate) fn exit_code(status: ExitStatus) -> ExitCode {
     match (status.code(), status.signal()) {
         (Some(c), _) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
         (None, Some(sig)) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(1)),
@@ -224,65 +232,12 @@ fn exit_code(status: ExitStatus) -> ExitCode {
     }
 }
 
-fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
-    let required = etcd_testkit::etcd_required();
-    let binary = match ensure_etcd() {
-        Ok(b) => Some(b),
-        Err(e) if required => {
-            return Err(format!("ETCD_REQUIRED=1 is set, but no etcd is available: {e}"));
-        }
-        Err(e) => {
-            eprintln!("\n!!!!!!!! xtask: WARNING: no etcd available: {e}");
-            eprintln!("!!!!!!!! Tests that need etcd will be SKIPPED. Set ETCD_REQUIRED=1 to make this an error.\n");
-            None
-        }
-    };
-    let root = env::current_dir()
+/// The workspace's root directory.
+pub(crate) fn workspace_root() -> Result<std::path::PathBuf, String> {
+    env::current_dir()
         .ok()
         .and_then(|d| etcd_testkit::workspace_root(&d))
-        .ok_or("cannot find the workspace's root (run through `cargo xtask`)")?;
-    package::check(&root)?;
-    let mut cmd = cargo();
-    cmd.arg("test");
-    if !selects_packages(args) {
-        cmd.arg("--workspace");
-    }
-    // Opt-in features have tests too (etcd-members' `srv`): a run of the suite builds them all.
-    if !args
-        .iter()
-        .take_while(|a| *a != "--")
-        .any(|a| a.starts_with("--features") || a == "-F" || a == "--all-features")
-    {
-        cmd.arg("--all-features");
-    }
-    cmd.args(args);
-    if let Some(b) = &binary {
-        eprintln!("xtask: running the test suite against etcd {} ({})", b.version(), b.path().display());
-        cmd.env(etcd_testkit::ETCD_BIN_ENV, b.path());
-    }
-    let status = cmd.status().map_err(|e| format!("cannot run cargo test: {e}"))?;
-    if !status.success() || selects_packages(args) || binary.is_none() {
-        return Ok(exit_code(status));
-    }
-    // The suite passed: the failover's promise under faults, checked on the same etcd (chaos uses ETCD_BIN).
-    let duration = env::var("CHAOS_DURATION").unwrap_or_else(|_| "60".to_owned());
-    if duration.trim() == "0" {
-        eprintln!("xtask: CHAOS_DURATION=0: the chaos run is skipped");
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Some(b) = &binary {
-        eprintln!("xtask: a {duration} s chaos run against etcd {} ({})", b.version(), b.path().display());
-    }
-    chaos::cmd_chaos(&["--duration".to_owned(), duration])
-}
-
-/// Whether the cargo arguments (before any `--`) already choose packages.
-fn selects_packages(args: &[String]) -> bool {
-    args.iter().take_while(|a| *a != "--").any(|a| {
-        matches!(a.as_str(), "--workspace" | "--all" | "-p" | "--package")
-            || a.starts_with("--package=")
-            || (a.starts_with("-p") && a.len() > 2)
-    })
+        .ok_or_else(|| "cannot find the workspace's root (run through `cargo xtask`)".to_owned())
 }
 
 fn cmd_quickstart(args: &[String]) -> Result<ExitCode, String> {
@@ -442,17 +397,6 @@ mod tests {
     }
 
     #[test]
-    fn knows_when_packages_are_chosen() {
-        assert!(!selects_packages(&s(&[])));
-        assert!(!selects_packages(&s(&["--", "-p"])));
-        assert!(!selects_packages(&s(&["some_test_name", "--release"])));
-        assert!(selects_packages(&s(&["-p", "etcd-keys"])));
-        assert!(selects_packages(&s(&["-petcd-keys"])));
-        assert!(selects_packages(&s(&["--package=etcd-keys"])));
-        assert!(selects_packages(&s(&["--workspace"])));
-    }
-
-    #[test]
     fn inner_cargo_runs_without_what_cargo_run_set_for_xtask() {
         for name in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_PKG_VERSION_MAJOR", "CARGO_PRIMARY_PACKAGE"] {
             assert!(is_set_by_cargo_run(name), "{name}");
@@ -471,7 +415,7 @@ mod tests {
 
     #[test]
     fn help_lists_every_command() {
-        for c in ["test", "quickstart", "etcd start", "etcd stop", "etcd provision", "bench", "chaos"] {
+        for c in ["test", "quickstart", "etcd start", "etcd stop", "etcd provision", "bench", "chaos", "tidy"] {
             assert!(HELP.contains(c), "{c}");
         }
     }

@@ -1,8 +1,7 @@
 use bytes::Bytes;
-use etcd_core::{AuthError, Error, InvalidResponse, InvalidResponseKind, decode};
-use etcd_transport::{Client, Endpoint, PerCallTimeout};
+use etcd_core::{AuthError, Error, decode};
+use etcd_transport::{Answer, Client, PerCallTimeout};
 use http::StatusCode;
-use serde::de::DeserializeOwned;
 
 use crate::request::{self, Kind};
 use crate::types::{self, WireEnabled, WireRole, WireRoles, WireUser, WireUsers};
@@ -228,44 +227,12 @@ impl AuthApi {
     }
 
     /// Sends a request; a success's status and body, or the auth API's error.
-    async fn call(&self, mut request: http::Request<Bytes>) -> Result<Answer, Error> {
-        self.timeout.apply(&mut request);
-        self.timeout.run(self.send(request)).await
-    }
-
-    async fn send(&self, request: http::Request<Bytes>) -> Result<Answer, Error> {
-        let (parts, body) = self.client.send(request).await?.into_parts();
-        let endpoint = parts.extensions.get::<Endpoint>().map(|e| e.as_str().to_owned());
-        let with_endpoint = |error: Error| match &endpoint {
-            Some(endpoint) => error.with_endpoint(endpoint),
-            None => error,
-        };
-        let body = body.bytes().await.map_err(|e| {
-            with_endpoint(InvalidResponse::new(InvalidResponseKind::Body, parts.status, b"").with_source(e).into())
-        })?;
-        if !decode::is_success(parts.status) {
-            return Err(with_endpoint(decode::auth_error(parts.status, &body)));
+    async fn call(&self, request: http::Request<Bytes>) -> Result<Answer, Error> {
+        let answer = self.timeout.execute(&self.client, request).await?;
+        if !decode::is_success(answer.status) {
+            return Err(answer.attribute(decode::auth_error(answer.status, &answer.body)));
         }
-        Ok(Answer { status: parts.status, body, endpoint })
-    }
-}
-
-/// A successful answer, its JSON not read yet.
-struct Answer {
-    status: StatusCode,
-    body: Bytes,
-    endpoint: Option<String>,
-}
-
-impl Answer {
-    fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            let invalid = InvalidResponse::new(InvalidResponseKind::Json, self.status, &self.body).with_source(e);
-            match self.endpoint {
-                Some(endpoint) => invalid.with_endpoint(endpoint).into(),
-                None => invalid.into(),
-            }
-        })
+        Ok(answer)
     }
 }
 

@@ -70,19 +70,51 @@ const FAKE_DIFFERENCES: &[Expected] = &[
                  fake ends the stream",
     },
     Expected {
-        case: "members",
-        step: Some(3),
+        case: "member_changes_refused",
+        step: Some(1),
+        category: "value",
+        at: "message",
+        reason: "a member without peerURLs: etcd `no valid URLs given`, the fake serde's `missing field ...` text",
+    },
+    Expected {
+        case: "member_changes_refused",
+        step: Some(2),
         category: "",
         at: "",
-        reason: "changing members is not served (etcd-fake's docs): POST 405, PUT and DELETE of /v2/members/ID \
-                 404 text where etcd answers 415, 400 and 404 with JSON messages",
+        reason: "a peer URL that is not a URL (`not a url`): etcd 400 `URL scheme must be http, https, unix, or \
+                 unixs`, the fake adds the member (201)",
     },
-    Expected { case: "members", step: Some(4), category: "", at: "", reason: "as #3" },
-    Expected { case: "members", step: Some(5), category: "", at: "", reason: "as #3" },
-    Expected { case: "members", step: Some(6), category: "", at: "", reason: "as #3" },
-    Expected { case: "members", step: Some(7), category: "", at: "", reason: "as #3" },
-    Expected { case: "members", step: Some(8), category: "", at: "", reason: "as #3" },
-    Expected { case: "members", step: Some(9), category: "", at: "", reason: "as #3" },
+    Expected {
+        case: "member_changes_refused",
+        step: Some(3),
+        category: "value",
+        at: "message",
+        reason: "a body that is not JSON: etcd Go's decoder message, the fake serde's",
+    },
+    Expected {
+        case: "member_changes_refused",
+        step: Some(4),
+        category: "",
+        at: "",
+        reason: "updating a member that does not exist: etcd 404 `No such member: ffff`, the fake 500 \
+                 `Internal Server Error`",
+    },
+    Expected { case: "member_changes_refused", step: Some(5), category: "", at: "", reason: "removing one: as #4" },
+    Expected {
+        case: "member_changes_refused",
+        step: Some(7),
+        category: "value",
+        at: "members",
+        reason: "the member the fake added at #2 is listed",
+    },
+    Expected {
+        case: "member_changes_refused",
+        step: Some(8),
+        category: "",
+        at: "",
+        reason: "the member added at #2 never starts, so the fake has no quorum: a write fails with 500 `etcdserver: \
+                 request timed out` (what etcd would do after such an add; etcd refused it)",
+    },
     Expected {
         case: "stats",
         step: Some(0),

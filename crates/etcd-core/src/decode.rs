@@ -77,6 +77,16 @@ pub fn response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Result<
     })
 }
 
+/// A success's JSON body as `T`; a body that is not the JSON expected is an [`InvalidResponse`] of kind `Json`
+/// quoting it.
+///
+/// # Errors
+/// The invalid response, for the caller to attribute to the member that answered.
+pub fn json<T: serde::de::DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(body)
+        .map_err(|e| InvalidResponse::new(InvalidResponseKind::Json, status, body).with_source(e).into())
+}
+
 /// Whether etcd means success with this status (200, or 201 for a created node).
 pub fn is_success(status: StatusCode) -> bool {
     status == StatusCode::OK || status == StatusCode::CREATED

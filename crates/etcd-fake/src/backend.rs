@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use etcd_v2_server::{
-    Applied, ErrorCode, KeyOperation, Member, StatsKind, StoreError, V2Error, V2Store, Watch, WatchRequest, format_id,
+    Applied, ErrorCode, KeyOperation, Member, MemberChange, StatsKind, StoreError, V2Error, V2Store, Watch,
+    WatchRequest, format_id,
 };
 
 use crate::fake::Shared;
@@ -20,17 +21,9 @@ pub(crate) struct MemberStore {
 impl MemberStore {
     /// Whether this member can commit: there is a leader and this member is not cut off.
     fn has_quorum(&self) -> bool {
-        self.shared.raft().leader.is_some() && !self.shared.members[self.member].faults().partitioned
-    }
-
-    fn member(&self, index: usize) -> Member {
-        let state = &self.shared.members[index];
-        Member {
-            id: format_id(state.id),
-            name: state.name.clone(),
-            peer_urls: vec![state.peer_url.clone()],
-            client_urls: vec![state.client_url()],
-        }
+        self.shared.raft().leader.is_some()
+            && !self.shared.members[self.member].faults().partitioned
+            && self.shared.roster().has_quorum(&self.shared)
     }
 }
 
@@ -80,14 +73,30 @@ impl V2Store for MemberStore {
     }
 
     async fn members(&self) -> Result<Vec<Member>, StoreError> {
-        Ok((0..self.shared.members.len()).map(|i| self.member(i)).collect())
+        Ok(self.shared.roster().list(&self.shared))
     }
 
     async fn leader(&self) -> Result<Option<Member>, StoreError> {
         if !self.has_quorum() {
             return Ok(None);
         }
-        Ok(self.shared.raft().leader.map(|i| self.member(i)))
+        let leader = self.shared.raft().leader;
+        Ok(leader.and_then(|i| self.shared.roster().find(&self.shared, i)))
+    }
+
+    async fn change_member(&self, change: MemberChange) -> Result<Option<Member>, StoreError> {
+        if !self.has_quorum() {
+            // etcd answers every membership failure that is not its own HTTP error so.
+            let message = "Internal Server Error".to_owned();
+            return Err(StoreError::Http { status: http::StatusCode::INTERNAL_SERVER_ERROR, message });
+        }
+        // A membership change is a raft entry, and records in etcd's own part of the v2 store: one for an add
+        // or an update, two for a removal (the member's record deleted, a removed-member record made).
+        self.shared.raft().index += 1;
+        let writes = if matches!(change, MemberChange::Remove { .. }) { 2 } else { 1 };
+        let changed = self.shared.roster().change(&self.shared, change)?;
+        self.shared.store().internal_writes(writes);
+        Ok(changed)
     }
 
     fn version(&self) -> (String, String) {

@@ -31,6 +31,7 @@ pub(crate) struct Raft {
 pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
     pub(crate) auth: Mutex<crate::auth::AuthState>,
+    pub(crate) roster: Mutex<crate::roster::Roster>,
     pub(crate) raft: Mutex<Raft>,
     pub(crate) members: Vec<MemberState>,
     pub(crate) cluster_id: u64,
@@ -48,6 +49,10 @@ impl Shared {
 
     pub(crate) fn auth(&self) -> MutexGuard<'_, crate::auth::AuthState> {
         self.auth.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn roster(&self) -> MutexGuard<'_, crate::roster::Roster> {
+        self.roster.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn raft(&self) -> MutexGuard<'_, Raft> {
@@ -266,12 +271,24 @@ impl Builder {
                     format!("http://fake-member-{i}:2380"),
                 )
             })
+            .collect::<Vec<MemberState>>();
+        let entries = members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| crate::roster::Entry {
+                id: m.id,
+                name: m.name.clone(),
+                peer_urls: vec![m.peer_url.clone()],
+                served: Some(i),
+            })
             .collect();
+        let roster = crate::roster::Roster { entries, removed: Default::default(), next_seed: seed };
         let mut store = Store::new(START_INDEX);
         store.dir_update_fails = !self.version.0.starts_with("3.4");
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
             auth: Mutex::new(crate::auth::AuthState::default()),
+            roster: Mutex::new(roster),
             raft: Mutex::new(Raft { index: START_RAFT_INDEX, term: START_TERM, leader: Some(0) }),
             members,
             cluster_id,
@@ -286,7 +303,7 @@ impl Builder {
 }
 
 /// splitmix64: IDs from a seed, the same every run.
-fn splitmix(state: &mut u64) -> u64 {
+pub(crate) fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

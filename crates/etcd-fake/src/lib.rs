@@ -36,7 +36,8 @@
 //!   authentication; passwords are compared as given (etcd's bcrypt hashes are never visible either).
 //! - Raft indexes after auth changes follow etcd's count of writes, not its reads (etcd's auth store also makes
 //!   quorum reads, each a raft entry).
-//! - Changing members (`POST`/`PUT`/`DELETE /v2/members`) is answered 405.
+//! - Members added through `/v2/members` are listed (unstarted: no name, no client URL) but never served; a
+//!   removed member stops answering. Their IDs come from the seed, not from etcd's hash of URLs and time.
 //! - Listings come sorted by key whether `sorted` is asked or not (etcd's unsorted order is Go's random map order).
 //! - Expiry is exact (etcd expires keys on its leader's 500 ms SYNC ticks, so up to half a second late).
 //! - One store for all members: a partitioned member refuses quorum operations but its plain reads are not stale,
@@ -53,6 +54,7 @@ mod fake;
 mod faults;
 mod http_mode;
 mod member;
+mod roster;
 mod store;
 mod stream;
 

@@ -44,6 +44,12 @@ impl MemberState {
         }
     }
 
+    /// Refuses connections from now on, and fails the open streams.
+    pub(crate) fn go_down(&self) {
+        self.faults().down = true;
+        self.downs.send_modify(|downs| *downs += 1);
+    }
+
     pub(crate) fn faults(&self) -> MutexGuard<'_, Faults> {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -86,8 +92,7 @@ impl Member {
     /// Down: every request fails to connect (a `ConnectError`, as a refused connection), so the client may send
     /// it to another member whatever it is; open watch streams fail, as their connections would.
     pub fn down(&self) -> &Self {
-        self.state().faults().down = true;
-        self.state().downs.send_modify(|downs| *downs += 1);
+        self.state().go_down();
         self
     }
 

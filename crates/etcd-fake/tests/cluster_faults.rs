@@ -156,3 +156,29 @@ async fn a_member_going_down_fails_its_open_streams_and_a_frozen_one_holds_them(
     let frame = timeout(Duration::from_secs(1), http_body_util::BodyExt::frame(&mut open)).await.unwrap();
     assert!(frame.unwrap().is_err(), "the stream fails as its connection would");
 }
+
+#[tokio::test(start_paused = true)]
+async fn members_join_and_leave_and_an_unstarted_one_counts_against_the_quorum() {
+    let (fake, keys) = cluster();
+    let members = MembersApi::new(client(&fake, fake.endpoints()));
+    let added = members.add(["http://10.0.0.4:2380"]).await.unwrap();
+    assert!(added.name.is_empty() && added.client_urls.is_empty(), "unstarted: {added:?}");
+    assert_eq!(members.list().await.unwrap().len(), 4);
+    let taken = members.add(["http://10.0.0.4:2380"]).await.unwrap_err();
+    assert!(taken.is_peer_url_exists(), "{taken}");
+    members.update(added.id, ["http://10.0.0.5:2380"]).await.unwrap();
+
+    // Four members, three started: one more down and the cluster has no quorum.
+    fake.member(2).down();
+    let refused = keys.set("/k", "v", None).await.unwrap_err();
+    assert!(refused.to_string().contains("etcd error 300"), "{refused}");
+    fake.member(2).up();
+    members.remove(added.id).await.unwrap();
+    members.remove(added.id).await.unwrap(); // 410 Gone counts as removed
+    assert_eq!(members.list().await.unwrap().len(), 3);
+    keys.set("/k", "v", None).await.unwrap();
+
+    let leaving = members.list().await.unwrap().into_iter().find(|m| m.name == fake.member(2).name()).unwrap();
+    members.remove(leaving.id).await.unwrap();
+    assert!(only(&fake, 2).get("/k", None).await.unwrap_err().is_cluster(), "a removed member stops answering");
+}

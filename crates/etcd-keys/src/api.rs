@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use etcd_core::{Error, InvalidResponse, InvalidResponseKind, Response, decode};
-use etcd_transport::{Client, Endpoint, PerCallTimeout};
+use etcd_core::{Error, Response, decode};
+use etcd_transport::{Client, PerCallTimeout};
 
 use crate::key::{KEYS_ROOT, KeyBase};
 use crate::options::{CreateInOrderOptions, DeleteOptions, GetOptions, PrevExist, SetOptions};
@@ -188,21 +188,8 @@ impl KeysApi {
         Ok((read, watcher))
     }
 
-    async fn call(&self, mut request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
-        self.timeout.apply(&mut request);
-        self.timeout.run(self.send(request)).await
-    }
-
-    async fn send(&self, request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
-        let (parts, body) = self.client.send(request).await?.into_parts();
-        let endpoint = parts.extensions.get::<Endpoint>();
-        let with_endpoint = |error: Error| match endpoint {
-            Some(endpoint) => error.with_endpoint(endpoint.as_str()),
-            None => error,
-        };
-        let bytes = body.bytes().await.map_err(|e| {
-            with_endpoint(InvalidResponse::new(InvalidResponseKind::Body, parts.status, b"").with_source(e).into())
-        })?;
-        decode::response(parts.status, &parts.headers, &bytes).map_err(with_endpoint)
+    async fn call(&self, request: http::Request<bytes::Bytes>) -> Result<Response, Error> {
+        let answer = self.timeout.execute(&self.client, request).await?;
+        decode::response(answer.status, &answer.headers, &answer.body).map_err(|e| answer.attribute(e))
     }
 }

@@ -4,10 +4,9 @@
 use std::time::{Duration, Instant};
 
 use etcd_keys::{Client, Error, InvalidResponseKind, KeysApi};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use etcd_testkit::{ScriptedServer, Step};
 
-/// What the scripted server does after reading a request: write `head`, then pieces of body until told to stop.
+/// What the scripted server does after writing its head.
 #[derive(Clone, Copy)]
 enum Body {
     /// These bytes, then the connection stays open and silent.
@@ -16,34 +15,15 @@ enum Body {
     Endless,
 }
 
-async fn serve(head: &'static [u8], body: Body) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 4096];
-                let _ = socket.read(&mut buf).await;
-                let _ = socket.write_all(head).await;
-                match body {
-                    Body::ThenStall(bytes) => {
-                        let _ = socket.write_all(bytes).await;
-                        // Hold the connection until the client closes it.
-                        let _ = socket.read(&mut buf).await;
-                    }
-                    Body::Endless => {
-                        let chunk = [b'x'; 64 * 1024];
-                        let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
-                        framed.extend_from_slice(&chunk);
-                        framed.extend_from_slice(b"\r\n");
-                        while socket.write_all(&framed).await.is_ok() {}
-                    }
-                }
-            });
+/// A server answering every request with `head`, then `body`; it serves until dropped.
+fn serve(head: &'static [u8], body: Body) -> ScriptedServer {
+    ScriptedServer::start(move |_| match body {
+        Body::ThenStall(bytes) => vec![Step::Write(head.to_vec()), Step::Write(bytes.to_vec()), Step::HoldOpen],
+        Body::Endless => {
+            let Step::Write(chunk) = Step::chunk([b'x'; 64 * 1024]) else { unreachable!("a chunk is written") };
+            vec![Step::Write(head.to_vec()), Step::Repeat(chunk)]
         }
-    });
-    endpoint
+    })
 }
 
 fn invalid(error: &Error) -> &etcd_keys::InvalidResponse {
@@ -59,11 +39,11 @@ fn invalid(error: &Error) -> &etcd_keys::InvalidResponse {
 
 #[tokio::test]
 async fn a_terabyte_announced_and_a_few_bytes_sent_is_a_typed_error_not_an_abort() {
-    let endpoint = serve(
+    let server = serve(
         b"HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nContent-Length: 1000000000000\r\n\r\n",
         Body::ThenStall(b"{\"action\""),
-    )
-    .await;
+    );
+    let endpoint = server.url();
     let keys = KeysApi::new(
         Client::builder([endpoint.as_str()]).header_timeout_per_request(Duration::from_millis(500)).build().unwrap(),
     );
@@ -75,8 +55,8 @@ async fn a_terabyte_announced_and_a_few_bytes_sent_is_a_typed_error_not_an_abort
 
 #[tokio::test]
 async fn an_endless_answer_stops_at_the_size_limit_and_names_the_endpoint() {
-    let endpoint =
-        serve(b"HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nTransfer-Encoding: chunked\r\n\r\n", Body::Endless).await;
+    let server = serve(b"HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nTransfer-Encoding: chunked\r\n\r\n", Body::Endless);
+    let endpoint = server.url();
     let keys = KeysApi::new(Client::builder([endpoint.as_str()]).max_response_size(4 << 20).build().unwrap());
     let error =
         tokio::time::timeout(Duration::from_secs(20), keys.get("/k", None)).await.expect("bounded").unwrap_err();
@@ -88,9 +68,9 @@ async fn an_endless_answer_stops_at_the_size_limit_and_names_the_endpoint() {
 
 #[tokio::test]
 async fn the_call_timeout_covers_a_body_that_stalls_after_its_first_bytes() {
-    let endpoint =
-        serve(b"HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nContent-Length: 100\r\n\r\n", Body::ThenStall(b"{\"action\""))
-            .await;
+    let server =
+        serve(b"HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nContent-Length: 100\r\n\r\n", Body::ThenStall(b"{\"action\""));
+    let endpoint = server.url();
     let keys = KeysApi::new(
         Client::builder([endpoint.as_str()])
             .without_header_timeout()
@@ -107,12 +87,13 @@ async fn the_call_timeout_covers_a_body_that_stalls_after_its_first_bytes() {
 
 #[tokio::test]
 async fn a_write_whose_body_stalls_after_a_201_says_it_was_applied_and_is_not_replayed() {
-    let endpoint = serve(
+    let server = serve(
         b"HTTP/1.1 201 Created\r\nX-Etcd-Index: 5\r\nContent-Length: 100\r\n\r\n",
         Body::ThenStall(b"{\"action\""),
-    )
-    .await;
-    let other = serve(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n", Body::ThenStall(b"")).await;
+    );
+    let endpoint = server.url();
+    let other_server = serve(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n", Body::ThenStall(b""));
+    let other = other_server.url();
     let keys = KeysApi::new(
         Client::builder([endpoint.as_str(), other.as_str()])
             .shuffle_endpoints(false)
@@ -128,11 +109,11 @@ async fn a_write_whose_body_stalls_after_a_201_says_it_was_applied_and_is_not_re
 
 #[tokio::test]
 async fn a_watch_refused_with_a_body_that_stalls_yields_an_error_in_bounded_time() {
-    let endpoint = serve(
+    let server = serve(
         b"HTTP/1.1 400 Bad Request\r\nX-Etcd-Index: 5\r\nContent-Length: 100\r\n\r\n",
         Body::ThenStall(b"{\"errorCode\":"),
-    )
-    .await;
+    );
+    let endpoint = server.url();
     let keys = KeysApi::new(Client::builder([endpoint.as_str()]).build().unwrap());
     let mut watcher = keys.watcher("/k", None);
     let started = Instant::now();

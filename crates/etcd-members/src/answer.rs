@@ -2,58 +2,21 @@
 //! handlers answer with (`{"message":...}`).
 
 use etcd_core::{Error, InvalidResponse, InvalidResponseKind, MemberError, decode};
-use etcd_transport::{Client, Endpoint, PerCallTimeout, RequestBody};
+use etcd_transport::{Answer, Client, PerCallTimeout, RequestBody};
 use http::{Request, StatusCode};
-use serde::de::DeserializeOwned;
-
-/// A successful (2xx) answer, its body read.
-pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) body: Vec<u8>,
-    pub(crate) endpoint: Option<Endpoint>,
-}
-
-impl Answer {
-    /// The body as `T`.
-    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            self.invalid(InvalidResponse::new(InvalidResponseKind::Json, self.status, &self.body).with_source(e))
-        })
-    }
-
-    fn invalid(&self, error: InvalidResponse) -> Error {
-        match &self.endpoint {
-            Some(endpoint) => error.with_endpoint(endpoint.as_str()).into(),
-            None => error.into(),
-        }
-    }
-}
 
 /// Sends `request` within `timeout` and returns the answer when its status is 2xx, else the error its body
 /// describes.
 pub(crate) async fn call(
     client: &Client,
     timeout: PerCallTimeout,
-    mut request: Request<RequestBody>,
+    request: Request<RequestBody>,
 ) -> Result<Answer, Error> {
-    timeout.apply(&mut request);
-    timeout.run(send(client, request)).await
-}
-
-async fn send(client: &Client, request: Request<RequestBody>) -> Result<Answer, Error> {
-    let (parts, body) = client.send(request).await?.into_parts();
-    let endpoint = parts.extensions.get::<Endpoint>().cloned();
-    let with_endpoint = |error: Error| match &endpoint {
-        Some(endpoint) => error.with_endpoint(endpoint.as_str()),
-        None => error,
-    };
-    let body = body.bytes().await.map_err(|e| {
-        with_endpoint(InvalidResponse::new(InvalidResponseKind::Body, parts.status, b"").with_source(e).into())
-    })?;
-    if !parts.status.is_success() {
-        return Err(with_endpoint(error(parts.status, &body)));
+    let answer = timeout.execute(client, request).await?;
+    if !answer.status.is_success() {
+        return Err(answer.attribute(error(answer.status, &answer.body)));
     }
-    Ok(Answer { status: parts.status, body: body.to_vec(), endpoint })
+    Ok(answer)
 }
 
 /// A refusal: the members API's `{"message":..}` as a [`MemberError`], etcd's `{"errorCode":..}` as an

@@ -43,7 +43,6 @@ mod auto_sync;
 mod health;
 mod join;
 mod members;
-mod random;
 mod request;
 #[cfg(feature = "srv")]
 mod srv;

@@ -185,7 +185,7 @@ async fn sync_client(client: &Client, options: &SyncOptions) -> Result<SyncOutco
     match leader {
         None if unchanged => {}
         None => {
-            crate::random::shuffle(&mut endpoints[..advertised.len()]);
+            fastrand::shuffle(&mut endpoints[..advertised.len()]);
             let first = endpoints[0].clone();
             set.replace(endpoints)?;
             // A changed set gets a new random pin, so that clients spread over new members (the Go client's rule).

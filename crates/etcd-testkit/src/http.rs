@@ -1,4 +1,8 @@
-//! Just enough HTTP/1.0 to ask an etcd member whether it is ready.
+//! Just enough HTTP/1.0 to ask an etcd member whether it is ready, and to poke at it in the kit's own tests.
+//!
+//! Why not a client crate: the kit is synchronous (plain threads, no runtime), and a blocking client (ureq)
+//! brings a TLS stack and some 20 crates into every test build for a probe that is 100 lines here, bounded in
+//! time and size.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -19,6 +19,12 @@ pub enum Step {
     Stall(Duration),
     /// Close the connection now (the rest of the script is not played).
     Close,
+    /// Send nothing more and keep the connection open until the client closes it (a server that stalls for
+    /// ever; the rest of the script is not played).
+    HoldOpen,
+    /// Write these bytes again and again, as fast as the client reads, until it closes the connection (an
+    /// endless body; the rest of the script is not played).
+    Repeat(Vec<u8>),
 }
 
 impl Step {
@@ -159,6 +165,14 @@ fn serve(mut stream: TcpStream, script: &Script, log: &Mutex<Vec<ScriptedRequest
                 Step::Write(bytes) => stream.write_all(&bytes)?,
                 Step::Stall(time) => thread::sleep(time),
                 Step::Close => return Ok(()),
+                Step::HoldOpen => {
+                    let mut sink = [0u8; 4096];
+                    while stream.read(&mut sink)? > 0 {}
+                    return Ok(());
+                }
+                Step::Repeat(bytes) => loop {
+                    stream.write_all(&bytes)?;
+                },
             }
         }
     }

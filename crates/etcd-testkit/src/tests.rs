@@ -275,6 +275,24 @@ fn members_can_advertise_other_client_urls_than_they_listen_on() {
     assert!(members.body.contains(r#""clientURLs":["http://127.0.0.1:1"]"#), "{}", members.body);
 }
 
+/// What a cluster that moved on from v2 looks like: healthy, the v3 gateway answering, the v2 keys API not found.
+#[test]
+fn a_cluster_without_v2_serves_only_v3() {
+    let Some(cluster) = Cluster::builder().without_v2().start_or_skip() else {
+        return;
+    };
+    let m = cluster.member(0);
+    assert!(m.is_healthy() && m.is_ready());
+    let pid = m.pid().unwrap();
+    assert!(!process::cmdline(pid).unwrap().iter().any(|a| a.starts_with("--enable-v2")));
+    let v2 = http::get(m.client_addr(), "/v2/keys/", Duration::from_secs(5)).unwrap();
+    assert_eq!(v2.status, 404, "{}", v2.body);
+    let v3 = http::request(m.client_addr(), "POST", "/v3/kv/range", Some(r#"{"key":"Zm9v"}"#), Duration::from_secs(5));
+    let v3 = v3.unwrap();
+    assert_eq!(v3.status, 200, "{}", v3.body);
+    assert!(v3.body.contains("\"header\""), "{}", v3.body);
+}
+
 #[test]
 fn a_new_member_joins_the_running_cluster_once_announced() {
     let Some(mut cluster) = cluster_or_skip(1) else {

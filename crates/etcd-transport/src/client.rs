@@ -14,8 +14,11 @@ use crate::config::DefaultStack;
 use crate::transport::{BoxedService, boxed};
 use crate::{Body, Config, EndpointSet, Transport};
 
-/// A handle to an etcd cluster: a boxed tower service plus the endpoints it sends to. Cheap to clone; every
+/// A handle to an etcd cluster: a tower service stack plus the endpoints it sends to. Cheap to clone; every
 /// clone shares the connection pool and the pinned endpoint.
+///
+/// The default stack is held as its own type (no dynamic call per layer on the hot path); a stack with layers
+/// of yours, or a service given to [`Client::new`], is held boxed.
 ///
 /// Build one with [`Client::builder`] (endpoints, timeouts, credentials, layers), or wrap any service with
 /// [`Client::new`] to replace the whole stack, a mock in tests for instance. The API crates (`etcd-keys`, ...)

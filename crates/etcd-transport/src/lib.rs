@@ -17,6 +17,7 @@
 //! - `tls` (default): `https://` endpoints through rustls with the `ring` provider: the system's roots, or your
 //!   CA and client certificate ([`TlsConfig`], [`Config::tls`]); see [`tls`].
 
+mod answer;
 pub mod basic_auth;
 mod body;
 mod client;
@@ -29,6 +30,7 @@ mod from_env;
 pub mod header_timeout;
 mod idempotency;
 mod per_call;
+mod race;
 pub mod redirect;
 mod request_body;
 pub mod retry;
@@ -38,6 +40,7 @@ pub mod tls;
 mod transport;
 pub mod whole_body;
 
+pub use answer::Answer;
 pub use body::Body;
 pub use client::{Client, SendFuture};
 pub use config::{Config, DEFAULT_HEADER_TIMEOUT};

@@ -223,3 +223,22 @@ async fn system_roots_child() {
         Err(error) => panic!("{}", error.report()),
     }
 }
+
+/// Plain `http://` to a member that serves TLS: the member never reads the request as HTTP, so the attempt is a
+/// failure to connect (a write may move on), and the error says what to change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_to_a_tls_member_says_so() {
+    let pki = Pki::new();
+    let Some(etcd) = pki.etcd(false) else { return };
+    let endpoint = etcd.endpoints()[0].replacen("https://", "http://", 1);
+    let client = Client::builder([endpoint]).header_timeout_per_request(Duration::from_secs(5)).build().unwrap();
+    let error = client.send(create_in_order()).await.expect_err("plain HTTP to a TLS member");
+    let text = error.report().to_string();
+    let Error::Cluster(cluster) = &error else { panic!("not a cluster error: {text}") };
+    let AttemptFailure::Connect(cause) = cluster.errors()[0].failure() else {
+        panic!("not a connect failure (so the request may have left): {text}")
+    };
+    let tls = cause.downcast_ref::<TlsError>().unwrap_or_else(|| panic!("not a TLS error: {text}"));
+    assert_eq!(tls.kind(), TlsErrorKind::OnlyTls, "{text}");
+    assert!(text.contains("the member speaks TLS (is the endpoint https://?)"), "{text}");
+}

@@ -14,6 +14,7 @@ mod error;
 mod event;
 mod form;
 mod json;
+mod members;
 mod render;
 mod request;
 mod service;
@@ -28,4 +29,4 @@ pub use render::{
 };
 pub use request::{KeyOperation, KeyRequest, Ttl, WatchRequest, parse_key_request};
 pub use service::{V2Service, serve};
-pub use store::{Applied, BoxError, EventStream, Member, StatsKind, StoreError, V2Store, Watch};
+pub use store::{Applied, BoxError, EventStream, Member, MemberChange, StatsKind, StoreError, V2Store, Watch};

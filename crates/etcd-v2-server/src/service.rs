@@ -94,11 +94,7 @@ pub async fn serve<S: V2Store>(store: &S, request: Request<RequestBody>) -> Resu
     let get_only =
         |answer: Response<Body>| if method == Method::GET { answer } else { render_method_not_allowed("GET") };
     let answer = match path.as_str() {
-        "/v2/members" | "/v2/members/" => {
-            if method != Method::GET {
-                // Changing members is not served: see the crate's list of what is not done.
-                return Ok(render_method_not_allowed("GET"));
-            }
+        "/v2/members" | "/v2/members/" if method == Method::GET => {
             #[derive(serde::Serialize)]
             struct Members {
                 members: Vec<crate::Member>,
@@ -167,6 +163,9 @@ pub async fn serve<S: V2Store>(store: &S, request: Request<RequestBody>) -> Resu
             response.headers_mut().insert(CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
             response
         }
+        members if members == "/v2/members" || members.starts_with("/v2/members/") => {
+            return crate::members::serve_change(store, members, request).await;
+        }
         _ => render_text(StatusCode::NOT_FOUND, "404 page not found"),
     };
     Ok(answer)
@@ -178,6 +177,9 @@ fn unavailable<T>(result: Result<T, StoreError>) -> Result<Result<T, V2Error>, B
         Ok(value) => Ok(Ok(value)),
         Err(StoreError::V2(error)) => Ok(Err(error)),
         Err(StoreError::Unavailable(error)) => Err(error),
+        Err(StoreError::Http { status, message }) => {
+            Ok(Err(V2Error::new(crate::ErrorCode::RaftInternal, format!("{status}: {message}"), 0)))
+        }
     }
 }
 

@@ -29,6 +29,16 @@ pub enum StoreError {
     /// that dropped the connection, and a write's outcome is unknown.
     #[error("the store is unavailable")]
     Unavailable(#[source] BoxError),
+    /// An answer of etcd's HTTP layer rather than its store (the members API): a status and a message, rendered
+    /// as etcd's `{"message":...}`. For instance 404 `No such member: 8e9e05c52164694d`, 409
+    /// `membership: peerURL exists`, 410 `Member permanently removed: 8e9e05c52164694d`.
+    #[error("{status}: {message}")]
+    Http {
+        /// The status.
+        status: http::StatusCode,
+        /// The message.
+        message: String,
+    },
 }
 
 /// A change applied (or a read done) by a store, with the indexes etcd sends in its headers.
@@ -80,6 +90,29 @@ pub struct Member {
     pub client_urls: Vec<String>,
 }
 
+/// A change of membership, as `POST`, `DELETE` and `PUT /v2/members` ask it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MemberChange {
+    /// Add a member with these peer URLs (it has no name and no client URL until it starts).
+    Add {
+        /// Its peer URLs.
+        peer_urls: Vec<String>,
+    },
+    /// Remove the member with this ID.
+    Remove {
+        /// The member's ID.
+        id: u64,
+    },
+    /// Replace the peer URLs of the member with this ID.
+    Update {
+        /// The member's ID.
+        id: u64,
+        /// Its new peer URLs.
+        peer_urls: Vec<String>,
+    },
+}
+
 /// Which of `/v2/stats/*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatsKind {
@@ -122,6 +155,19 @@ pub trait V2Store: Send + Sync + 'static {
 
     /// The leader, for `GET /v2/members/leader`; `None` during an election (answered 503).
     fn leader(&self) -> impl Future<Output = Result<Option<Member>, StoreError>> + Send;
+
+    /// Changes membership: `Some(member)` for an added member (answered 201 with it), `None` otherwise (204).
+    /// Refusals are [`StoreError::Http`] with etcd's status and message. Unless implemented, every change is
+    /// answered 405 (the in-memory etcd implements it; a bridge may not).
+    fn change_member(&self, change: MemberChange) -> impl Future<Output = Result<Option<Member>, StoreError>> + Send {
+        let _ = change;
+        async {
+            Err(StoreError::Http {
+                status: http::StatusCode::METHOD_NOT_ALLOWED,
+                message: "membership changes are not served here".to_owned(),
+            })
+        }
+    }
 
     /// `/version`: the server's and the cluster's versions.
     fn version(&self) -> (String, String) {

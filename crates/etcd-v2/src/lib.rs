@@ -190,6 +190,8 @@
 //!   DNS SRV records, through hickory-resolver (which more than doubles the dependency tree).
 //! - `blocking`: [`blocking::Client`](crate::blocking), the keys API for programs without an async runtime,
 //!   over a single-threaded runtime of its own.
+//! - `recipes` (default): [`recipes`], a fair lock with fencing tokens, leader election, service registration
+//!   and a watched cache, correct under failure.
 
 pub use etcd_core::{AuthError, AuthErrorKind, DeadlineExceeded, MemberError, MemberErrorKind};
 #[cfg(feature = "tls")]
@@ -226,6 +228,13 @@ pub mod transport {
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+
+/// Recipes that stay correct under failure: [`Lock`](recipes::Lock), [`Election`](recipes::Election),
+/// [`Registration`](recipes::Registration), [`Cache`](recipes::Cache) (feature `recipes`, on by default).
+#[cfg(feature = "recipes")]
+pub mod recipes {
+    pub use etcd_recipes::*;
+}
 
 /// The README's examples compile, so that the README stays true.
 #[cfg(doctest)]

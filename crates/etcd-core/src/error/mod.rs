@@ -2,72 +2,22 @@
 
 mod auth;
 mod cluster;
+mod deadline;
 mod etcd;
 mod invalid;
 mod member;
+mod report;
 mod value;
-
-use std::fmt;
-use std::time::Duration;
 
 pub use auth::{AuthError, AuthErrorKind};
 pub use cluster::{AttemptFailure, ClusterError, EndpointError, OutcomeUnknown};
+pub use deadline::DeadlineExceeded;
 pub(crate) use etcd::EtcdErrorBody;
 pub use etcd::{ErrorCode, EtcdError};
 pub use invalid::{InvalidRequest, InvalidRequestKind, InvalidResponse, InvalidResponseKind};
 pub use member::{MemberError, MemberErrorKind};
+pub use report::Report;
 pub use value::InvalidValue;
-
-/// An error followed by its causes on its last line, `error: cause: root`, as `anyhow` prints with `{:#}`: for
-/// logs and messages that print errors with `Display` alone.
-///
-/// Every error of this workspace says its own facts in `Display` and its cause through `source()`, so that a chain
-/// printer (anyhow's `Caused by:`, eyre, tracing's error fields) shows each cause once, and an `io::Error` or a TLS
-/// error is reached by walking `source()`. A [`ClusterError`] lists each endpoint on its own line, the last one's
-/// cause being its `source()`; [`OutcomeUnknown`] puts the endpoint that may have applied the write last.
-///
-/// # Examples
-/// ```
-/// use std::time::Duration;
-/// use etcd_core::{AttemptFailure, ClusterError, EndpointError, Error};
-///
-/// let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
-/// let error = Error::from(ClusterError::new(vec![
-///     EndpointError::new("http://a:1", AttemptFailure::HeaderTimeout(Duration::from_secs(1))),
-///     EndpointError::new("http://b:2", AttemptFailure::Connect(refused.into())),
-/// ]));
-/// assert_eq!(
-///     error.report().to_string(),
-///     "all 2 endpoints failed:\n  http://a:1: no response headers within 1s\n  http://b:2: connection failed: connection refused"
-/// );
-/// ```
-#[derive(Clone, Copy)]
-pub struct Report<'a>(&'a (dyn std::error::Error + 'static));
-
-impl<'a> Report<'a> {
-    /// `error` with its causes.
-    pub fn new(error: &'a (dyn std::error::Error + 'static)) -> Self {
-        Report(error)
-    }
-}
-
-impl fmt::Display for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
 
 /// The error type inside tower stacks: any error, sendable across threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -285,36 +235,11 @@ impl Error {
     }
 }
 
-/// The caller's overall deadline for a call passed, whatever the attempts had met.
-///
-/// A write may have been applied: the deadline can pass after the request reached a member.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeadlineExceeded {
-    budget: Duration,
-}
-
-impl DeadlineExceeded {
-    /// The deadline of a call whose budget was `budget`.
-    pub fn new(budget: Duration) -> Self {
-        DeadlineExceeded { budget }
-    }
-
-    /// The budget the call had.
-    pub fn budget(&self) -> Duration {
-        self.budget
-    }
-}
-
-impl fmt::Display for DeadlineExceeded {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "deadline of {:?} exceeded", self.budget)
-    }
-}
-
-impl std::error::Error for DeadlineExceeded {}
-
 #[cfg(test)]
 mod tests {
+    use std::fmt;
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

@@ -31,6 +31,11 @@ impl<S> BasicAuth<S> {
         &self.inner
     }
 
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
     /// Unwraps the service.
     pub fn into_inner(self) -> S {
         self.inner

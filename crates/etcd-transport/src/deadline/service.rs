@@ -10,6 +10,7 @@ use tokio::time::Sleep;
 use tower::Service;
 
 use super::CallTimeout;
+use crate::race::poll_against_timer;
 
 /// Ends a call whose budget ran out; see the [module docs](super).
 #[derive(Clone, Debug)]
@@ -27,6 +28,11 @@ impl<S> Deadline<S> {
     /// The wrapped service.
     pub fn get_ref(&self) -> &S {
         &self.inner
+    }
+
+    /// The wrapped service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
     }
 
     /// Unwraps the service.
@@ -78,14 +84,10 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if let Poll::Ready(result) = this.response.poll(cx) {
-            return Poll::Ready(result.map_err(Into::into));
-        }
-        if let Some((sleep, budget)) = this.budget {
-            if sleep.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(Error::from(DeadlineExceeded::new(*budget)).into()));
-            }
-        }
-        Poll::Pending
+        let (timer, budget) = match this.budget {
+            Some((sleep, budget)) => (Some(sleep.as_mut()), *budget),
+            None => (None, Duration::ZERO),
+        };
+        poll_against_timer(this.response, timer, cx, || Error::from(DeadlineExceeded::new(budget)).into())
     }
 }

@@ -120,12 +120,7 @@ impl EndpointSet {
     /// Pins a random endpoint, so that clients given the same list spread over the members; the rotation order
     /// stays the list's, as the Go client's shuffle spreads first choices.
     pub(crate) fn shuffle(&self) {
-        use std::hash::{BuildHasher, RandomState};
-        // RandomState is seeded per process and per instance: randomness enough to spread clients, with no
-        // dependency.
-        let random = RandomState::new().hash_one(std::time::SystemTime::now());
-        let len = self.endpoints().len() as u64;
-        self.pin(usize::try_from(random % len).unwrap_or(0));
+        self.pin(fastrand::usize(..self.endpoints().len()));
     }
 }
 

@@ -8,6 +8,7 @@ use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 
 use super::HeaderTimeoutElapsed;
+use crate::race::poll_against_timer;
 
 pin_project! {
     /// The response future of [`HeaderTimeout`](super::HeaderTimeout).
@@ -35,12 +36,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if let Poll::Ready(result) = this.response.poll(cx) {
-            return Poll::Ready(result.map_err(Into::into));
-        }
-        match this.sleep.poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(HeaderTimeoutElapsed::new(*this.timeout).into())),
-            Poll::Pending => Poll::Pending,
-        }
+        let timeout = *this.timeout;
+        poll_against_timer(this.response, Some(this.sleep), cx, || HeaderTimeoutElapsed::new(timeout).into())
     }
 }

@@ -11,6 +11,7 @@
 
 mod future;
 mod layer;
+mod location;
 mod policy;
 mod service;
 

@@ -12,7 +12,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
-use super::verifier::{AcceptAnyCertificate, SystemRoots};
+use super::verifier::{Check, Verifier};
 use super::{Pem, TlsConfig};
 
 /// A connector for `http://` and `https://` URIs over `http`; `None` means the defaults (system roots).
@@ -41,9 +41,9 @@ fn client_config(tls: &TlsConfig) -> Result<ClientConfig, InvalidRequest> {
             "TLS certificate verification is OFF (TlsConfig::danger_accept_invalid_certificates): anyone on the \
              path to etcd can read and change every request; never use this outside a throw-away test cluster"
         );
-        Arc::new(AcceptAnyCertificate::new(provider.clone()))
+        Arc::new(Verifier::new(Check::AcceptAny, provider.clone()))
     } else if tls.cas.is_empty() {
-        Arc::new(SystemRoots::new(provider.clone()))
+        Arc::new(Verifier::new(Check::SystemRoots, provider.clone()))
     } else {
         trusted_cas(&tls.cas, provider.clone())?
     };

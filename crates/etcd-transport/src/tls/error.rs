@@ -3,6 +3,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use etcd_core::BoxError;
 use rustls::{AlertDescription, CertificateError};
 
 /// Why a TLS handshake failed, in the terms of what to fix.
@@ -24,6 +25,9 @@ pub enum TlsErrorKind {
     ClientCertificateRejected,
     /// The server does not speak TLS: the endpoint is likely `http://`.
     NotTls,
+    /// The endpoint is `http://` but the member speaks only TLS (it closed the connection on the plain request,
+    /// and answered a TLS handshake): the endpoint is likely `https://`.
+    OnlyTls,
     /// Any other handshake failure (no protocol version or cipher suite in common, ...).
     Other,
 }
@@ -32,11 +36,11 @@ pub enum TlsErrorKind {
 ///
 /// Found in [`AttemptFailure::Connect`](etcd_core::AttemptFailure::Connect) (downcast the error to `TlsError`).
 /// `Display` says what failed in plain words; `source()` is rustls's own error
-/// (`invalid peer certificate: UnknownIssuer`).
+/// (`invalid peer certificate: UnknownIssuer`), or for [`TlsErrorKind::OnlyTls`] the plain request's failure.
 #[derive(Debug)]
 pub struct TlsError {
     kind: TlsErrorKind,
-    source: rustls::Error,
+    source: BoxError,
 }
 
 impl TlsError {
@@ -64,7 +68,12 @@ impl TlsError {
             rustls::Error::InvalidMessage(_) => TlsErrorKind::NotTls,
             _ => TlsErrorKind::Other,
         };
-        TlsError { kind, source }
+        TlsError { kind, source: source.into() }
+    }
+
+    /// A plain request to a member that speaks only TLS; `source` is the plain request's own failure.
+    pub(crate) fn only_tls(source: BoxError) -> Self {
+        TlsError { kind: TlsErrorKind::OnlyTls, source }
     }
 }
 
@@ -85,6 +94,7 @@ impl fmt::Display for TlsError {
                 "TLS handshake failed: the server refused the client certificate"
             }
             TlsErrorKind::NotTls => "TLS handshake failed: the server does not speak TLS (is the endpoint http://?)",
+            TlsErrorKind::OnlyTls => "no answer over plain HTTP: the member speaks TLS (is the endpoint https://?)",
             TlsErrorKind::Other => "TLS handshake failed",
         })
     }
@@ -92,7 +102,7 @@ impl fmt::Display for TlsError {
 
 impl StdError for TlsError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&self.source)
+        Some(&*self.source)
     }
 }
 
@@ -131,7 +141,7 @@ pub(crate) fn classify(
 
 /// rustls's error anywhere in the chain. `io::Error` hides its payload from `source()` (it returns the
 /// payload's source), so its payload is looked at too.
-fn find_rustls_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
+pub(super) fn find_rustls_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
     let mut next = Some(error);
     while let Some(error) = next {
         if let Some(found) = error.downcast_ref::<rustls::Error>() {

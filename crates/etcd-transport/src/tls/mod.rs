@@ -39,7 +39,7 @@ pub use error::{TlsError, TlsErrorKind};
 
 pub(crate) use client_config::https_connector;
 pub(crate) use error::classify;
-pub(crate) use probe::refused_after_handshake;
+pub(crate) use probe::{https_uri, refused_after_handshake, speaks_tls};
 
 /// How to talk TLS to `https://` endpoints: the CAs to trust, the client certificate to present, the name to
 /// check. Every setter returns the config; files are read, and PEM parsed, when the client is built, so that a

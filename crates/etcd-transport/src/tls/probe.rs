@@ -3,6 +3,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use http::Uri;
+use http::uri::Authority;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use tower::ServiceExt;
@@ -38,6 +39,31 @@ pub(crate) async fn refused_after_handshake(
         Ok(Err(error)) => super::classify(&*error, true, presents_client_certificate),
         _ => None,
     }
+}
+
+/// Whether the member behind a plain `http://` endpoint speaks TLS: it finished a handshake, or refused one with
+/// a TLS error of its own (an unknown CA, a name mismatch, an alert), which a plain HTTP server cannot send.
+///
+/// Why: a member serving TLS closes a plain connection without a word, which hyper reports as a connection
+/// closed before the answer came; without this probe the caller sees only that, and not the likely mistake,
+/// an `http://` endpoint for an `https://` member. Run only on that failure, on a connection of its own.
+pub(crate) async fn speaks_tls(connector: HttpsConnector<HttpConnector>, plain: &Authority) -> bool {
+    let Some(https) = https_uri(plain, 80) else { return false };
+    match tokio::time::timeout(PROBE_TIMEOUT, connector.oneshot(https)).await {
+        Ok(Ok(_)) => true,
+        // A plain server answers a ClientHello with HTTP text (not a TLS record) or closes (an io error).
+        Ok(Err(error)) => super::error::find_rustls_error(&*error)
+            .is_some_and(|error| !matches!(error, rustls::Error::InvalidMessage(_))),
+        Err(_) => false,
+    }
+}
+
+/// `https://` to this host and port (`default_port` when the authority names none), for a probe's connection.
+pub(crate) fn https_uri(authority: &Authority, default_port: u16) -> Option<Uri> {
+    let host = authority.host();
+    let port = authority.port_u16().unwrap_or(default_port);
+    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
+    format!("https://{host}:{port}/").parse().ok()
 }
 
 #[cfg(test)]
@@ -77,5 +103,13 @@ mod tests {
             .ca_pem_file(pki.path("ca.pem"))
             .client_identity_pem_files(pki.path("client.pem"), pki.path("client-key.pem"));
         assert!(refused_after_handshake(connector(&accepted), uri, true).await.is_none());
+    }
+
+    #[test]
+    fn the_probe_keeps_host_and_port() {
+        let https = |authority: &str| https_uri(&authority.parse().unwrap(), 80).map(|uri| uri.to_string());
+        assert_eq!(https("10.0.0.1:2379").as_deref(), Some("https://10.0.0.1:2379/"));
+        assert_eq!(https("etcd.local").as_deref(), Some("https://etcd.local:80/"));
+        assert_eq!(https("[::1]:2379").as_deref(), Some("https://[::1]:2379/"));
     }
 }

@@ -1,5 +1,5 @@
-//! The two server-certificate verifiers of our own: the system's roots, loaded on first use, and the one that
-//! accepts anything (on request only).
+//! The server-certificate checks of our own: the system's roots, loaded on first use, and accepting anything (on
+//! request only). Both check the handshake's signatures with the same provider.
 
 use std::sync::{Arc, OnceLock};
 
@@ -9,20 +9,31 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
-/// Checks servers against the system's roots, loaded once per process on the first handshake: a client that
-/// only ever talks `http://` never reads the system's certificate store.
+/// How a server's certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Check {
+    /// Against the system's roots, loaded once per process on the first handshake: a client that only ever talks
+    /// `http://` never reads the system's certificate store.
+    SystemRoots,
+    /// Not at all; the handshake's signatures are still checked, so the server must hold the key of the
+    /// certificate it sent. Only [`TlsConfig::danger_accept_invalid_certificates`](super::TlsConfig) asks for it.
+    AcceptAny,
+}
+
+/// A server-certificate verifier doing [`Check`], with the provider's signature algorithms.
 #[derive(Debug)]
-pub(super) struct SystemRoots {
+pub(super) struct Verifier {
+    check: Check,
     provider: Arc<CryptoProvider>,
 }
 
-impl SystemRoots {
-    pub(super) fn new(provider: Arc<CryptoProvider>) -> Self {
-        SystemRoots { provider }
+impl Verifier {
+    pub(super) fn new(check: Check, provider: Arc<CryptoProvider>) -> Self {
+        Verifier { check, provider }
     }
 
     /// The process-wide verifier over the system's roots, or why there is none.
-    fn verifier(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+    fn system_roots(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
         static SYSTEM: OnceLock<Result<Arc<WebPkiServerVerifier>, String>> = OnceLock::new();
         SYSTEM
             .get_or_init(|| {
@@ -46,7 +57,7 @@ impl SystemRoots {
     }
 }
 
-impl ServerCertVerifier for SystemRoots {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -55,56 +66,12 @@ impl ServerCertVerifier for SystemRoots {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.verifier()?.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// Accepts every server certificate; the handshake's signatures are still checked, so the server must hold the
-/// key of the certificate it sent. Only [`TlsConfig::danger_accept_invalid_certificates`](super::TlsConfig)
-/// installs it.
-#[derive(Debug)]
-pub(super) struct AcceptAnyCertificate {
-    provider: Arc<CryptoProvider>,
-}
-
-impl AcceptAnyCertificate {
-    pub(super) fn new(provider: Arc<CryptoProvider>) -> Self {
-        AcceptAnyCertificate { provider }
-    }
-}
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        match self.check {
+            Check::SystemRoots => {
+                self.system_roots()?.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            Check::AcceptAny => Ok(ServerCertVerified::assertion()),
+        }
     }
 
     fn verify_tls12_signature(

@@ -1,5 +1,3 @@
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -14,7 +12,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower::Service;
 
-use super::{ConnectError, LongPoll};
+use super::LongPoll;
+use super::response::{Diagnosis, HyperResponseFuture, Stage};
 use crate::Body;
 
 /// The read buffer of a long poll's connection: it holds the answer's head (etcd's is under 400 bytes) and then
@@ -56,7 +55,7 @@ impl Default for PoolSettings {
 /// which grow for a large answer. Each scheme has its own pools too, so that a plain `http://` connection does
 /// not carry the room of a TLS stream.
 ///
-/// Connection failures come back as [`ConnectError`], so that the client knows the request never left; a failed
+/// Connection failures come back as [`ConnectError`](super::ConnectError), so that the client knows the request never left; a failed
 /// TLS handshake is one of them, with a [`TlsError`](crate::tls::TlsError) inside that says what failed.
 #[derive(Clone, Debug)]
 pub struct HyperTransport {
@@ -70,7 +69,7 @@ pub struct HyperTransport {
 
 /// The pooled clients, one per scheme and kind of request, over one connector.
 #[derive(Debug)]
-struct Clients {
+pub(super) struct Clients {
     /// `http://`: the TCP stream alone (a connection over the TLS connector holds room for a TLS session too).
     http: Pair<HttpConnector>,
     /// `https://`, and any other scheme, which the TLS connector refuses as it always did.
@@ -78,7 +77,7 @@ struct Clients {
     https: Pair<hyper_rustls::HttpsConnector<HttpConnector>>,
     /// The TLS connector itself, for the probe of a connection closed before its request was sent.
     #[cfg(feature = "tls")]
-    https_connector: hyper_rustls::HttpsConnector<HttpConnector>,
+    pub(super) https_connector: hyper_rustls::HttpsConnector<HttpConnector>,
 }
 
 /// Ordinary calls and long polls, in separate pools: a connection's read buffer is set when it is made.
@@ -117,7 +116,7 @@ impl HyperTransport {
     }
 
     /// Like [`HyperTransport::new`], giving up on a TCP connection not made within `timeout`. The failure is a
-    /// [`ConnectError`]: the request never left, so any request may go to the next endpoint. Keep it below the
+    /// [`ConnectError`](super::ConnectError): the request never left, so any request may go to the next endpoint. Keep it below the
     /// header timeout, which would otherwise fire first and leave a write's outcome unknown.
     pub fn with_connect_timeout(timeout: Option<Duration>) -> Self {
         HyperTransport::with_pool(timeout, PoolSettings::default())
@@ -220,112 +219,15 @@ impl Service<Request<RequestBody>> for HyperTransport {
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
         let long_poll = request.extensions().get::<LongPoll>().is_some();
         #[cfg(feature = "tls")]
+        let diagnosis = Some(Diagnosis::new(self.clients.clone(), request.uri(), self.presents_client_certificate));
+        #[cfg(not(feature = "tls"))]
+        let diagnosis: Option<Diagnosis> = None;
+        #[cfg(feature = "tls")]
         if request.uri().scheme() != Some(&Scheme::HTTP) {
-            let https = Https {
-                clients: self.clients.clone(),
-                uri: request.uri().clone(),
-                presents_client_certificate: self.presents_client_certificate,
-            };
             let response = self.clients.https.pick(long_poll).request(request);
-            return HyperResponseFuture { stage: Stage::Responding { response, https: Some(https) } };
+            return HyperResponseFuture { stage: Stage::Responding { response, diagnosis } };
         }
         let response = self.clients.http.pick(long_poll).request(request);
-        HyperResponseFuture { stage: Stage::Responding { response, https: None } }
+        HyperResponseFuture { stage: Stage::Responding { response, diagnosis } }
     }
-}
-
-/// The response future of [`HyperTransport`]: hyper-util's, with its errors sorted into those that never left
-/// ([`ConnectError`]) and the rest. Not boxed again: hyper-util's future already is.
-pub struct HyperResponseFuture {
-    stage: Stage,
-}
-
-enum Stage {
-    Responding {
-        response: hyper_util::client::legacy::ResponseFuture,
-        /// For an `https://` request, what sorting its error needs.
-        https: Option<Https>,
-    },
-    /// The probe of a handshake refused after the fact (see `tls::refused_after_handshake`), which gives the
-    /// attempt's error.
-    #[cfg(feature = "tls")]
-    Probing(Pin<Box<dyn Future<Output = BoxError> + Send>>),
-}
-
-/// Without the `tls` feature there is no `https://` request.
-#[cfg(not(feature = "tls"))]
-enum Https {}
-
-#[cfg(feature = "tls")]
-struct Https {
-    clients: Arc<Clients>,
-    uri: http::Uri,
-    presents_client_certificate: bool,
-}
-
-impl Future for HyperResponseFuture {
-    type Output = Result<Response<Body>, BoxError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (response, https) = match &mut self.stage {
-            Stage::Responding { response, https } => (response, https),
-            #[cfg(feature = "tls")]
-            Stage::Probing(probe) => return probe.as_mut().poll(cx).map(Err),
-        };
-        let error = match std::task::ready!(Pin::new(response).poll(cx)) {
-            Ok(response) => return Poll::Ready(Ok(response.map(Body::from_hyper))),
-            Err(error) => error,
-        };
-        #[cfg(feature = "tls")]
-        if let Some(https) = https.take() {
-            if let Some(tls) = crate::tls::classify(&error, error.is_connect(), https.presents_client_certificate) {
-                return Poll::Ready(Err(ConnectError::new(tls).into()));
-            }
-            if was_never_sent(&error) {
-                self.stage = Stage::Probing(Box::pin(https.probe(classify(error))));
-                return self.poll(cx);
-            }
-        }
-        #[cfg(not(feature = "tls"))]
-        let _: &mut Option<Https> = https;
-        Poll::Ready(Err(classify(error)))
-    }
-}
-
-#[cfg(feature = "tls")]
-impl Https {
-    /// The attempt's error once the probe looked: the TLS refusal it found, else `original`.
-    async fn probe(self, original: BoxError) -> BoxError {
-        let connector = self.clients.https_connector.clone();
-        match crate::tls::refused_after_handshake(connector, self.uri, self.presents_client_certificate).await {
-            Some(tls) => ConnectError::new(tls).into(),
-            None => original,
-        }
-    }
-}
-
-impl std::fmt::Debug for HyperResponseFuture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HyperResponseFuture").finish_non_exhaustive()
-    }
-}
-
-/// A failure to connect becomes a [`ConnectError`] (a failed TLS handshake too, above); the rest may have
-/// reached the member.
-#[cold]
-fn classify(error: hyper_util::client::legacy::Error) -> BoxError {
-    if error.is_connect() || was_never_sent(&error) { ConnectError::new(error).into() } else { error.into() }
-}
-
-/// Whether hyper dropped the request before writing it: its connection closed before it was ready ("canceled"),
-/// as when a TLS server refuses the handshake after the client thought it done.
-fn was_never_sent(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(error) = cause {
-        if error.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_canceled) {
-            return true;
-        }
-        cause = error.source();
-    }
-    false
 }

@@ -2,6 +2,7 @@
 //! `http::Response<Body>`.
 
 mod hyper;
+mod response;
 
 use std::fmt;
 
@@ -12,7 +13,8 @@ use tower::Service;
 use tower::util::BoxCloneSyncService;
 
 pub(crate) use self::hyper::PoolSettings;
-pub use self::hyper::{DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST, HyperResponseFuture, HyperTransport};
+pub use self::hyper::{DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST, HyperTransport};
+pub use self::response::HyperResponseFuture;
 use crate::Body;
 
 /// A boxed, cloneable service over the client's request and response types; what every layer of the stack

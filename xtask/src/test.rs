@@ -1,0 +1,91 @@
+//! `cargo xtask test`: tidy, package checks, the whole suite against a real etcd, then a short chaos run.
+
+use std::env;
+use std::process::ExitCode;
+
+use crate::{cargo, chaos, ensure_etcd, exit_code, package, tidy, workspace_root};
+
+/// Runs tidy, the package check, the suite and the chaos run; see `cargo xtask --help`.
+pub(crate) fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
+    let required = etcd_testkit::etcd_required();
+    let binary = match ensure_etcd() {
+        Ok(b) => Some(b),
+        Err(e) if required => {
+            return Err(format!("ETCD_REQUIRED=1 is set, but no etcd is available: {e}"));
+        }
+        Err(e) => {
+            eprintln!("\n!!!!!!!! xtask: WARNING: no etcd available: {e}");
+            eprintln!("!!!!!!!! Tests that need etcd will be SKIPPED. Set ETCD_REQUIRED=1 to make this an error.\n");
+            None
+        }
+    };
+    let root = workspace_root()?;
+    if !selects_packages(args) {
+        let tidy = tidy::cmd_tidy(&root)?;
+        if tidy != ExitCode::SUCCESS {
+            return Ok(tidy);
+        }
+    }
+    package::check(&root)?;
+    let mut cmd = cargo();
+    cmd.arg("test");
+    if !selects_packages(args) {
+        cmd.arg("--workspace");
+    }
+    // Opt-in features have tests too (etcd-members' `srv`): a run of the suite builds them all.
+    if !args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a.starts_with("--features") || a == "-F" || a == "--all-features")
+    {
+        cmd.arg("--all-features");
+    }
+    cmd.args(args);
+    if let Some(b) = &binary {
+        eprintln!("xtask: running the test suite against etcd {} ({})", b.version(), b.path().display());
+        cmd.env(etcd_testkit::ETCD_BIN_ENV, b.path());
+    }
+    let status = cmd.status().map_err(|e| format!("cannot run cargo test: {e}"))?;
+    if !status.success() || selects_packages(args) || binary.is_none() {
+        return Ok(exit_code(status));
+    }
+    // The suite passed: the failover's promise under faults, checked on the same etcd (chaos uses ETCD_BIN).
+    let duration = env::var("CHAOS_DURATION").unwrap_or_else(|_| "60".to_owned());
+    if duration.trim() == "0" {
+        eprintln!("xtask: CHAOS_DURATION=0: the chaos run is skipped");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(b) = &binary {
+        eprintln!("xtask: a {duration} s chaos run against etcd {} ({})", b.version(), b.path().display());
+    }
+    chaos::cmd_chaos(&["--duration".to_owned(), duration])
+}
+
+/// Whether the cargo arguments (before any `--`) already choose packages.
+fn selects_packages(args: &[String]) -> bool {
+    args.iter().take_while(|a| *a != "--").any(|a| {
+        matches!(a.as_str(), "--workspace" | "--all" | "-p" | "--package")
+            || a.starts_with("--package=")
+            || (a.starts_with("-p") && a.len() > 2)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn knows_when_packages_are_chosen() {
+        assert!(!selects_packages(&s(&[])));
+        assert!(!selects_packages(&s(&["--", "-p"])));
+        assert!(!selects_packages(&s(&["some_test_name", "--release"])));
+        assert!(selects_packages(&s(&["-p", "etcd-keys"])));
+        assert!(selects_packages(&s(&["-petcd-keys"])));
+        assert!(selects_packages(&s(&["--package=etcd-keys"])));
+        assert!(selects_packages(&s(&["--workspace"])));
+    }
+}
