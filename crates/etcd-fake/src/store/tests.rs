@@ -90,3 +90,16 @@ async fn a_full_watcher_is_dropped_as_etcd_drops_it() {
     assert_eq!(store.watcher_count(), 0, "a hundred undelivered events: dropped");
     drop(watch);
 }
+
+#[tokio::test]
+async fn a_huge_ttl_is_kept_without_overflow() {
+    let mut store = Store::new(0);
+    for seconds in [u64::MAX, i64::MAX as u64, 1 << 62, 1 << 40] {
+        let ttl = Ttl { seconds: Some(seconds), refresh: false };
+        let set = KeyOperation::Set { key: "/far".into(), dir: false, value: "v".into(), ttl };
+        let event = store.apply(set).unwrap();
+        assert_eq!(event.node.unwrap().value.as_deref(), Some("v"), "{seconds}");
+        let get = KeyOperation::Get { key: "/far".into(), recursive: false, sorted: false, quorum: false };
+        assert!(store.apply(get).is_ok());
+    }
+}
