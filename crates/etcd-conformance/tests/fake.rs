@@ -31,23 +31,6 @@ const FAKE_DIFFERENCES: &[Expected] = &[
         reason: "GET /v3/kv/range: etcd 405 `Method Not Allowed` (its v3 gateway takes POST), the fake 404",
     },
     Expected {
-        case: "bad_requests",
-        step: Some(10),
-        category: "",
-        at: "",
-        reason: "a form with a bad escape (`value=%ZZ`): etcd 400 errorCode 210 `Invalid POST form`, the fake sets \
-                 the value `%ZZ`",
-    },
-    Expected {
-        case: "bad_requests",
-        step: Some(11),
-        category: "",
-        at: "",
-        reason: "indexes one higher: the write the fake accepted at #10",
-    },
-    Expected { case: "bad_requests", step: Some(12), category: "", at: "", reason: "as #11" },
-    Expected { case: "bad_requests", step: Some(13), category: "", at: "", reason: "as #11" },
-    Expected {
         case: "get_empty_directory_and_special_names",
         step: Some(7),
         category: "",
@@ -71,49 +54,10 @@ const FAKE_DIFFERENCES: &[Expected] = &[
     },
     Expected {
         case: "member_changes_refused",
-        step: Some(1),
-        category: "value",
-        at: "message",
-        reason: "a member without peerURLs: etcd `no valid URLs given`, the fake serde's `missing field ...` text",
-    },
-    Expected {
-        case: "member_changes_refused",
-        step: Some(2),
-        category: "",
-        at: "",
-        reason: "a peer URL that is not a URL (`not a url`): etcd 400 `URL scheme must be http, https, unix, or \
-                 unixs`, the fake adds the member (201)",
-    },
-    Expected {
-        case: "member_changes_refused",
         step: Some(3),
         category: "value",
         at: "message",
         reason: "a body that is not JSON: etcd Go's decoder message, the fake serde's",
-    },
-    Expected {
-        case: "member_changes_refused",
-        step: Some(4),
-        category: "",
-        at: "",
-        reason: "updating a member that does not exist: etcd 404 `No such member: ffff`, the fake 500 \
-                 `Internal Server Error`",
-    },
-    Expected { case: "member_changes_refused", step: Some(5), category: "", at: "", reason: "removing one: as #4" },
-    Expected {
-        case: "member_changes_refused",
-        step: Some(7),
-        category: "value",
-        at: "members",
-        reason: "the member the fake added at #2 is listed",
-    },
-    Expected {
-        case: "member_changes_refused",
-        step: Some(8),
-        category: "",
-        at: "",
-        reason: "the member added at #2 never starts, so the fake has no quorum: a write fails with 500 `etcdserver: \
-                 request timed out` (what etcd would do after such an add; etcd refused it)",
     },
     Expected {
         case: "stats",

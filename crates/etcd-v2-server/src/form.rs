@@ -12,7 +12,14 @@ pub(crate) struct Form {
 
 impl Form {
     /// The form of a request: `body` is read only when it is a form (`application/x-www-form-urlencoded`).
-    pub(crate) fn parse(query: Option<&str>, body: Option<&[u8]>) -> Form {
+    ///
+    /// # Errors
+    /// Go's `ParseForm` error (the body's first, then the query's): `invalid URL escape "%ZZ"` for a `%` not
+    /// followed by two hex digits, which etcd answers with `Invalid POST form` (210).
+    pub(crate) fn parse(query: Option<&str>, body: Option<&[u8]>) -> Result<Form, String> {
+        if let Some(bad) = body.and_then(bad_escape).or_else(|| query.map(str::as_bytes).and_then(bad_escape)) {
+            return Err(format!("invalid URL escape \"{}\"", String::from_utf8_lossy(bad)));
+        }
         let mut pairs = Vec::new();
         if let Some(body) = body {
             pairs.extend(form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())));
@@ -20,7 +27,7 @@ impl Form {
         if let Some(query) = query {
             pairs.extend(form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
         }
-        Form { pairs }
+        Ok(Form { pairs })
     }
 
     /// The first value of `name`, as Go's `Form[name][0]`.
@@ -47,6 +54,17 @@ impl Form {
     pub(crate) fn uint(&self, name: &str) -> Result<u64, ()> {
         self.first(name).map_or(Ok(0), parse_go_uint)
     }
+}
+
+/// The first `%` not followed by two hex digits, with what follows it (at most three bytes), as Go's
+/// `url.unescape` reports it; `None` when every escape is whole.
+fn bad_escape(text: &[u8]) -> Option<&[u8]> {
+    let at = text.iter().enumerate().position(|(i, &b)| {
+        b == b'%'
+            && !(text.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && text.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    })?;
+    Some(&text[at..text.len().min(at + 3)])
 }
 
 /// `strconv.ParseBool`.
@@ -121,8 +139,16 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_escape_is_go_s_error_the_body_s_first() {
+        assert_eq!(Form::parse(None, Some(b"value=%ZZ")).unwrap_err(), r#"invalid URL escape "%ZZ""#);
+        assert_eq!(Form::parse(Some("a=%4"), Some(b"value=%zz1")).unwrap_err(), r#"invalid URL escape "%zz""#);
+        assert_eq!(Form::parse(Some("a=b%"), None).unwrap_err(), r#"invalid URL escape "%""#);
+        assert!(Form::parse(Some("a=%41%2f"), Some(b"v=%e2%82%ac+x")).is_ok());
+    }
+
+    #[test]
     fn reads_the_body_before_the_query_and_parses_as_strconv() {
-        let form = Form::parse(Some("ttl=5&value=q"), Some(b"value=b"));
+        let form = Form::parse(Some("ttl=5&value=q"), Some(b"value=b")).unwrap();
         assert_eq!(form.first("value"), Some("b"));
         assert_eq!(form.uint("ttl"), Ok(5));
         assert_eq!(form.uint("missing"), Ok(0));

@@ -10,8 +10,38 @@ use crate::store::{BoxError, MemberChange, StoreError, V2Store};
 /// etcd's `MemberCreateRequest` / `MemberUpdateRequest`.
 #[derive(serde::Deserialize)]
 struct PeerUrls {
-    #[serde(rename = "peerURLs")]
+    // Absent is empty, which etcd refuses as `no valid URLs given`, like an empty list.
+    #[serde(rename = "peerURLs", default)]
     peer_urls: Vec<String>,
+}
+
+/// etcd's `types.NewURLs` checks, with its messages: at least one URL, each with an http(s) or unix(s) scheme, a
+/// `host:port` and no path.
+fn check_peer_urls(urls: &[String]) -> Result<(), String> {
+    if urls.is_empty() {
+        return Err("no valid URLs given".to_owned());
+    }
+    for given in urls {
+        let url = given.trim();
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        if !matches!(scheme, "http" | "https" | "unix" | "unixs") {
+            return Err(format!("URL scheme must be http, https, unix, or unixs: {url}"));
+        }
+        let rest = url[scheme.len() + 1..].strip_prefix("//").unwrap_or("");
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (host, after) = rest.split_at(end);
+        let has_port = match host.strip_prefix('[') {
+            Some(bracketed) => bracketed.split_once("]:").is_some(),
+            None => host.matches(':').count() == 1,
+        };
+        if !has_port {
+            return Err(format!("URL address does not have the form \"host:port\": {url}"));
+        }
+        if after.starts_with('/') {
+            return Err(format!("URL must not contain a path: {url}"));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn serve_change<S: V2Store>(
@@ -87,7 +117,31 @@ fn peer_urls(request: &Request<RequestBody>) -> Result<Vec<String>, Refusal> {
         return Err(Refusal(Box::new(render_http_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message, None))));
     }
     match serde_json::from_slice::<PeerUrls>(request.body().as_bytes()) {
-        Ok(body) => Ok(body.peer_urls),
+        Ok(body) => match check_peer_urls(&body.peer_urls) {
+            Ok(()) => Ok(body.peer_urls),
+            Err(message) => Err(Refusal(Box::new(render_http_error(StatusCode::BAD_REQUEST, &message, None)))),
+        },
         Err(error) => Err(Refusal(Box::new(render_http_error(StatusCode::BAD_REQUEST, &error.to_string(), None)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_urls_are_checked_as_etcd_does() {
+        let check = |urls: &[&str]| check_peer_urls(&urls.iter().map(|u| (*u).to_owned()).collect::<Vec<_>>());
+        assert_eq!(check(&[]).unwrap_err(), "no valid URLs given");
+        assert_eq!(check(&["not a url"]).unwrap_err(), "URL scheme must be http, https, unix, or unixs: not a url");
+        assert_eq!(
+            check(&["http://10.0.0.1"]).unwrap_err(),
+            r#"URL address does not have the form "host:port": http://10.0.0.1"#
+        );
+        assert_eq!(
+            check(&["http://10.0.0.1:2380/x"]).unwrap_err(),
+            "URL must not contain a path: http://10.0.0.1:2380/x"
+        );
+        assert!(check(&["http://10.0.0.1:2380", "https://[::1]:2380", " unix://host:1 "]).is_ok());
     }
 }

@@ -168,7 +168,7 @@ pub fn parse_key_request(
     query: Option<&str>,
     form_body: Option<&[u8]>,
 ) -> Result<KeyRequest, V2Error> {
-    let form = Form::parse(query, form_body);
+    let form = Form::parse(query, form_body).map_err(|cause| V2Error::request(ErrorCode::InvalidForm, cause))?;
     let key = clean_key(key_path);
     let invalid = |name: &str| V2Error::request(ErrorCode::InvalidField, format!("invalid value for \"{name}\""));
     let prev_index = form
