@@ -16,14 +16,6 @@ use common::{Fresh, compare_fresh_servers};
 /// test; the fake's own docs list some of them as choices.
 const FAKE_DIFFERENCES: &[Expected] = &[
     Expected {
-        case: "auth_enable_users_roles_and_disable",
-        step: Some(27),
-        category: "status",
-        at: "",
-        reason: "creating a user with `roles` in the body: etcd answers 200 (it creates the user, then grants the \
-                 roles as an update), the fake 201",
-    },
-    Expected {
         case: "bad_requests",
         step: Some(9),
         category: "",

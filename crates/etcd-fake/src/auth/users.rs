@@ -60,6 +60,9 @@ pub(super) fn for_user(
             }
             let exists = auth.users.contains_key(name);
             let (mut out, created) = if plain && (has(&input.roles) || !exists) {
+                // etcd creates a user given with roles by CreateUser, whose answer is 200, and one without by
+                // CreateOrUpdateUser, whose answer is 201.
+                let answers_created = !has(&input.roles);
                 if input.user == ROOT {
                     let roles = input.roles.get_or_insert_with(Vec::new);
                     if !roles.iter().any(|r| r == ROOT) {
@@ -76,7 +79,7 @@ pub(super) fn for_user(
                 input.grant = None;
                 input.revoke = None;
                 auth.users.insert(name.to_owned(), input.clone());
-                (input, true)
+                (input, answers_created)
             } else {
                 let Some(old) = auth.user(name) else {
                     return auth_error(StatusCode::NOT_FOUND, format!("User {name} doesn't exist."), id);
