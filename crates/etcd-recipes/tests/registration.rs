@@ -14,18 +14,27 @@ const TTL: Duration = Duration::from_secs(2);
 
 /// The key's value, from a quorum read; `None` when there is no key.
 async fn value(keys: &KeysApi, key: &str) -> Option<String> {
+    read(keys, key).await.unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// The key's value, from a quorum read, or why it could not be read.
+async fn read(keys: &KeysApi, key: &str) -> Result<Option<String>, etcd_keys::Error> {
     match keys.get(key, Some(GetOptions::new().with_quorum())).await {
-        Ok(read) => Some(read.node.value),
-        Err(error) if error.is_key_not_found() => None,
-        Err(error) => panic!("{error}"),
+        Ok(read) => Ok(Some(read.node.value)),
+        Err(error) if error.is_key_not_found() => Ok(None),
+        Err(error) => Err(error),
     }
 }
 
-/// Waits (at most `within`) until the key's value is `expected`.
+/// Waits (at most `within`) until the key's value is `expected`; a read that fails (a cluster just thawed
+/// electing a leader) is tried again.
 async fn until_value(keys: &KeysApi, key: &str, expected: Option<&str>, within: Duration) {
     let wait = async {
-        while value(keys, key).await.as_deref() != expected {
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        loop {
+            match read(keys, key).await {
+                Ok(value) if value.as_deref() == expected => break,
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
         }
     };
     timeout(within, wait).await.unwrap_or_else(|_| panic!("{key} not {expected:?} within {within:?}"));
