@@ -29,7 +29,7 @@ pub fn take_flag(args: &[String]) -> (bool, Vec<String>) {
 pub fn start(members: usize) -> Result<ExitCode, String> {
     let target = crate::target_dir()?;
     let state_path = state::path(&target);
-    if let Some(existing) = crate::read_state(&state_path)? {
+    if let Some(existing) = crate::local::read_state(&state_path)? {
         if !existing.cluster.running_pids().is_empty() {
             return Err(format!(
                 "a cluster started by `cargo xtask etcd start` is already running (ETCD_ENDPOINTS={}); \
