@@ -67,7 +67,8 @@ Commands:
                                   Prints a report; exits 1 on any violation. Options: --duration S
                                   (default 60; CI: 30 to 60; long mode: 600 or more), --etcd-version
                                   3.4|3.5, --seed N (printed, to repeat a run), --faults kill,freeze
-                                  (the default) | kill | freeze | none (a baseline without faults).
+                                  (the default) | kill | freeze | none (a baseline without faults),
+                                  --api v2 (the default) | v3 (every client through the v2-over-v3 bridge).
                                   Report and full history are also saved in target/chaos/seed-N/.
   tidy                            cargo fmt --check, clippy -D warnings, rustdoc -D warnings, and that
                                   README.md and ARCHITECTURE.md name every crate, example and layer.

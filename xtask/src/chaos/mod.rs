@@ -129,7 +129,10 @@ struct Finished {
 }
 
 /// The clients of a run, one per workload task and per watcher, each pinned to a member of its own.
-fn client(endpoints: &[String], n: usize) -> Result<KeysApi, String> {
+///
+/// Bridged (`--api v3`), the keys API goes through `etcd_v2v3::bridge` over the client; the client itself is
+/// returned too, for the nemesis to read its pin.
+fn client(endpoints: &[String], n: usize, bridged: bool) -> Result<(KeysApi, Client), String> {
     // Endpoints in an order of our own, not shuffled: client `n` starts pinned to member `n % 3`, so that the
     // shared-key clients cover every member and any member the nemesis freezes has writers on it.
     let mut order = endpoints.to_vec();
@@ -140,7 +143,8 @@ fn client(endpoints: &[String], n: usize) -> Result<KeysApi, String> {
         .call_timeout(CALL_TIMEOUT)
         .build()
         .map_err(|e| format!("cannot build a client: {e}"))?;
-    Ok(KeysApi::new(client))
+    let keys = if bridged { KeysApi::new(etcd_v2v3::bridge(client.clone())) } else { KeysApi::new(client.clone()) };
+    Ok((keys, client))
 }
 
 /// Runs the workload and the nemesis on `cluster`, heals it, and reads the final state.
@@ -160,7 +164,7 @@ async fn run(cluster: Cluster, options: &Options) -> Result<Finished, String> {
     // of a 30 s run were still undecided after 20 s). A stale write that lands after its key's window is over
     // is still caught, by the final read appended to every history.
     let layout = Layout { root: "/chaos".into(), shared_keys: 2, window: Duration::from_secs(2), counters: 2 };
-    let setup = client(&endpoints, 0)?;
+    let (setup, _) = client(&endpoints, 0, options.bridged)?;
     let after_index = lay_out(&setup, &layout).await.map_err(|e| format!("cannot lay out the keys: {e}"))?;
 
     let history = Arc::new(History::new());
@@ -173,7 +177,7 @@ async fn run(cluster: Cluster, options: &Options) -> Result<Finished, String> {
         let log = Arc::new(Mutex::new(WatchLog::default()));
         let (progress, seen) = watch::channel(after_index);
         let task = tokio::spawn(workload::watch(
-            client(&endpoints, w)?,
+            client(&endpoints, w, options.bridged)?.0,
             layout.root.clone(),
             after_index,
             log.clone(),
@@ -184,9 +188,9 @@ async fn run(cluster: Cluster, options: &Options) -> Result<Finished, String> {
     let mut tasks: Vec<JoinHandle<()>> = Vec::new();
     let mut pinned = Vec::new();
     for (id, role) in ROLES.iter().enumerate() {
-        let keys = client(&endpoints, id)?;
+        let (keys, inner) = client(&endpoints, id, options.bridged)?;
         if *role == Role::Shared {
-            pinned.push(keys.client().clone());
+            pinned.push(inner);
         }
         let seed = options.seed.wrapping_mul(1_000).wrapping_add(id as u64);
         tasks.push(tokio::spawn(workload::run(*role, id, keys, cx.clone(), seed)));

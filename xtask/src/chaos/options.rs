@@ -22,16 +22,19 @@ pub struct Options {
     pub seed: u64,
     /// The faults the nemesis injects (`--faults kill,freeze`, the default; `none` for a baseline run).
     pub faults: Vec<FaultKind>,
+    /// Whether the clients reach the v2 keys API through the bridge over etcd's v3 API (`--api v3`).
+    pub bridged: bool,
 }
 
 impl Options {
-    /// Parses `[--duration S] [--etcd-version 3.4|3.5] [--seed N] [--faults K]` (also `--name=value`).
+    /// Parses `[--duration S] [--etcd-version 3.4|3.5] [--seed N] [--faults K] [--api v2|v3]` (also `--name=value`).
     pub fn parse(args: &[String]) -> Result<Options, String> {
         let mut options = Options {
             duration: Duration::from_secs(DEFAULT_DURATION),
             version: None,
             seed: 0,
             faults: vec![FaultKind::Kill, FaultKind::Freeze],
+            bridged: false,
         };
         let mut seed = None;
         let mut rest = args.iter();
@@ -57,6 +60,13 @@ impl Options {
                     seed = Some(v.parse::<u64>().map_err(|_| format!("--seed takes a number, not `{v}`"))?);
                 }
                 "--faults" => options.faults = parse_faults(&value()?)?,
+                "--api" => {
+                    options.bridged = match value()?.as_str() {
+                        "v2" => false,
+                        "v3" => true,
+                        other => return Err(format!("--api takes v2 or v3, not `{other}`")),
+                    }
+                }
                 other => return Err(format!("unexpected argument `{other}` (see `cargo xtask --help`)")),
             }
         }
