@@ -127,8 +127,17 @@ mod tests {
         let all = vec![FaultKind::Kill, FaultKind::Freeze];
         assert_eq!(
             o,
-            Options { duration: Duration::from_secs(30), version: Some(Flavor::Apt34), seed: 7, faults: all }
+            Options {
+                duration: Duration::from_secs(30),
+                version: Some(Flavor::Apt34),
+                seed: 7,
+                faults: all,
+                bridged: false
+            }
         );
+        assert!(Options::parse(&s(&["--api", "v3"])).unwrap().bridged);
+        assert!(!Options::parse(&s(&["--api=v2"])).unwrap().bridged);
+        assert!(Options::parse(&s(&["--api", "v4"])).is_err());
         assert_eq!(Options::parse(&s(&["--faults", "none"])).unwrap().faults, []);
         assert_eq!(Options::parse(&s(&["--faults=freeze"])).unwrap().faults, [FaultKind::Freeze]);
         assert!(Options::parse(&s(&["--faults", "flood"])).is_err());
