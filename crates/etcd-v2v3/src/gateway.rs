@@ -38,6 +38,11 @@ impl GatewayFailure {
     pub(crate) fn is_compacted(&self) -> bool {
         matches!(self, GatewayFailure::Refused { message, .. } if message.contains("compacted"))
     }
+
+    /// Whether etcd said the revision asked for is one it has not reached.
+    pub(crate) fn is_future_revision(&self) -> bool {
+        matches!(self, GatewayFailure::Refused { message, .. } if message.contains("future revision"))
+    }
 }
 
 impl From<GatewayFailure> for StoreError {
@@ -97,11 +102,9 @@ impl Gateway {
         self.call("/v3/kv/range", range, Idempotency::Read).await
     }
 
-    /// A transaction: a read when it only ranges, a write otherwise.
+    /// A transaction that writes ([`Op`] has no range: see there why).
     pub(crate) async fn txn(&self, txn: &Txn) -> Result<TxnAnswer, GatewayFailure> {
-        let reads_only = txn.success.iter().chain(&txn.failure).all(|op| matches!(op, Op::Range(_)));
-        let idempotency = if reads_only { Idempotency::Read } else { Idempotency::NonIdempotentWrite };
-        self.call("/v3/kv/txn", txn, idempotency).await
+        self.call("/v3/kv/txn", txn, Idempotency::NonIdempotentWrite).await
     }
 
     /// Grants a lease; a second copy of the grant would only add an unused lease that expires.

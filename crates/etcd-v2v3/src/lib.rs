@@ -40,7 +40,11 @@
 //!
 //! - Indexes are revisions: `modifiedIndex` is the mod revision, `createdIndex` the create revision,
 //!   `X-Etcd-Index` the answer's header revision (and `X-Raft-Index`, which v3 does not expose).
-//! - A write reads the key and its ancestors at one revision (one transaction of ranges), decides as etcd's v2
+//! - A read of several keys (a node and its ancestors; a directory and its listing) is that many ranges sent
+//!   together; when their answers saw different revisions, they are read again at the newest of those. Never a
+//!   read-only transaction: etcd 3.5.0 to 3.5.4 panic on one whose client gave up on it (etcd#14110), which a
+//!   client does to a frozen member at every header timeout: the member crashed when thawed.
+//! - A write reads the key and its ancestors at one revision (ranges sent together, as above), decides as etcd's v2
 //!   store does (not found, not a file, not a directory, node exists, compare failed, ...), then commits in one
 //!   transaction comparing every ancestor's create revision and the key's mod revision (or absence); when another
 //!   write got there first it reads and decides again. Missing directories on the way are made in the same
@@ -80,7 +84,7 @@
 //! | `/v2/auth/*` (users, roles, enabling auth) | not served (404) | v3's auth is another model (and its users are not v2's); out of this bridge's scope |
 //! | `/v2/stats/self` and `/v2/stats/leader` in full | the member's ID, state and leader; no counters or follower latencies | v3's status gives no more |
 //! | any depth | a write that makes more than about 60 missing directories at once is refused by etcd | a v3 transaction holds at most 128 operations (`--max-txn-ops`), two puts per node |
-//! | one round trip per write | two gateway calls per write (a read, then the guarded transaction), more under contention | v3 has no compare on "is a directory" without reading the value first |
+//! | one round trip per write | two rounds of gateway calls per write (the ranges of a read, then the guarded transaction), more under contention | v3 has no compare on "is a directory" without reading the value first |
 
 mod gateway;
 mod layout;

@@ -1,12 +1,16 @@
 //! Reads: a node and its ancestors at one revision, a directory's listing (one level: one prefix range of the
 //! directory index; all levels: one prefix range of the data keys), rendered as etcd's v2 renders them.
+//!
+//! A read of several keys is several ranges sent together, never one read-only transaction: etcd 3.5.0 to 3.5.4
+//! crash on a read-only transaction whose client gave up on it (etcd#14110), which a client with a header
+//! timeout does whenever a member is frozen. The ranges agree on one revision (see [`V3Store::read_together`]).
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use etcd_v2_server::{Action, Applied, ErrorCode, Event, NodeView, StoreError, V2Error};
 
-use crate::gateway::{Kv, Op, Range, Txn};
+use crate::gateway::{GatewayFailure, Header, Kv, Range, RangeAnswer};
 use crate::layout::{Record, ancestors, hidden_below, prefix_end, split};
 use crate::store::V3Store;
 
@@ -101,28 +105,67 @@ impl Snapshot {
     }
 }
 
+/// How many times a read of several ranges starts again when a member behind the others answered a range at a
+/// revision it has not reached (the inner client moved to it between two ranges).
+const READ_ATTEMPTS: usize = 3;
+
 impl V3Store {
-    /// Reads `key` and its ancestors at one revision (one transaction of single-key ranges), and whether it has
-    /// children when `children` is asked; linearizable when `fresh`, else from the member's own store.
+    /// Reads `ranges` as of one revision: sent together; when their answers saw different revisions (a write
+    /// landed between them), read again, each at the newest of those revisions. Linearizable when each range
+    /// is (`serializable: false`): every revision seen is at least the call's linearization point.
+    pub(crate) async fn read_together(&self, ranges: Vec<Range>) -> Result<(Header, Vec<RangeAnswer>), StoreError> {
+        let mut failure = None;
+        for _ in 0..READ_ATTEMPTS {
+            let answers = self.ranges(&ranges).await?;
+            let newest = answers.iter().map(|answer| answer.header.revision).max().unwrap_or(0);
+            if answers.iter().all(|answer| answer.header.revision == newest) {
+                return Ok(self.agreed(answers));
+            }
+            // At a revision the answers have reached, from the member's own store: what it holds at that
+            // revision is what a linearizable read there would see.
+            let pinned: Vec<Range> =
+                ranges.iter().map(|range| Range { revision: newest, serializable: true, ..range.clone() }).collect();
+            match self.ranges(&pinned).await {
+                Ok(mut answers) => {
+                    for answer in &mut answers {
+                        answer.header.revision = newest;
+                    }
+                    return Ok(self.agreed(answers));
+                }
+                // The inner client moved to a member that is behind: start again from its view.
+                Err(error) if error.is_future_revision() || error.is_compacted() => failure = Some(error),
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(failure.map_or_else(|| V2Error::new(ErrorCode::RaftInternal, "no agreed read", 0).into(), Into::into))
+    }
+
+    async fn ranges(&self, ranges: &[Range]) -> Result<Vec<RangeAnswer>, GatewayFailure> {
+        futures_util::future::try_join_all(ranges.iter().map(|range| self.gateway.range(range))).await
+    }
+
+    fn agreed(&self, answers: Vec<RangeAnswer>) -> (Header, Vec<RangeAnswer>) {
+        let header = answers.first().map(|answer| answer.header.clone()).unwrap_or_default();
+        self.saw(&header);
+        (header, answers)
+    }
+
+    /// Reads `key` and its ancestors at one revision, and whether it has children when `children` is asked;
+    /// linearizable when `fresh`, else from the member's own store.
     pub(crate) async fn snapshot(&self, key: &str, children: bool, fresh: bool) -> Result<Snapshot, StoreError> {
         let serializable = !fresh;
         let paths: Vec<String> = ancestors(key).into_iter().chain(std::iter::once(key.to_owned())).collect();
-        let mut success: Vec<Op> = paths
+        let mut ranges: Vec<Range> = paths
             .iter()
-            .map(|path| Op::Range(Range { key: self.layout.data_key(path), serializable, ..Range::default() }))
+            .map(|path| Range { key: self.layout.data_key(path), serializable, ..Range::default() })
             .collect();
         if children {
             let prefix = self.layout.children_prefix(key);
             let range_end = prefix_end(&prefix);
-            success.push(Op::Range(Range { key: prefix, range_end, limit: 1, serializable, ..Range::default() }));
+            ranges.push(Range { key: prefix, range_end, limit: 1, serializable, ..Range::default() });
         }
-        let answer = self.gateway.txn(&Txn { success, ..Txn::default() }).await?;
-        self.saw(&answer.header);
-        let mut found: Vec<Option<Kv>> = answer
-            .responses
-            .into_iter()
-            .map(|op| op.response_range.and_then(|range| range.kvs.into_iter().next()))
-            .collect();
+        let (header, answers) = self.read_together(ranges).await?;
+        let mut found: Vec<Option<Kv>> = answers.into_iter().map(|range| range.kvs.into_iter().next()).collect();
         let has_children = children && found.pop().flatten().is_some();
         let mut nodes: Vec<(String, Option<Node>)> = paths
             .into_iter()
@@ -133,7 +176,7 @@ impl V3Store {
             })
             .collect();
         let node = nodes.pop().and_then(|(_, node)| node);
-        Ok(Snapshot { revision: answer.header.revision, ancestors: nodes, node, has_children })
+        Ok(Snapshot { revision: header.revision, ancestors: nodes, node, has_children })
     }
 
     /// `GET`: a file, or a directory with its children (all levels when `recursive`), hidden ones left out.
@@ -148,14 +191,13 @@ impl V3Store {
             let range_end = prefix_end(&prefix);
             Range { key: prefix, range_end, serializable, ..Range::default() }
         };
-        let mut success = vec![Op::Range(listing)];
+        let mut ranges = vec![listing];
         if key != "/" {
-            success.insert(0, Op::Range(Range { key: self.layout.data_key(key), serializable, ..Range::default() }));
+            ranges.insert(0, Range { key: self.layout.data_key(key), serializable, ..Range::default() });
         }
-        let answer = self.gateway.txn(&Txn { success, ..Txn::default() }).await?;
-        self.saw(&answer.header);
-        let revision = answer.header.revision;
-        let mut ranges = answer.responses.into_iter().map(|op| op.response_range.unwrap_or_default().kvs);
+        let (header, answers) = self.read_together(ranges).await?;
+        let revision = header.revision;
+        let mut ranges = answers.into_iter().map(|range| range.kvs);
         let now = SystemTime::now();
         let mut view = if key == "/" {
             NodeView { dir: true, ..NodeView::default() }
@@ -172,7 +214,7 @@ impl V3Store {
             view.nodes = if recursive { self.tree(key, &below, now) } else { self.children(key, &below, now) };
         }
         let event = Event { action: Action::Get, node: Some(view), prev_node: None, refresh: false };
-        Ok(Applied { event, etcd_index: revision, raft_index: revision, raft_term: answer.header.raft_term })
+        Ok(Applied { event, etcd_index: revision, raft_index: revision, raft_term: header.raft_term })
     }
 
     /// One level, from the directory index.

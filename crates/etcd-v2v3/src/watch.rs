@@ -12,7 +12,7 @@ use etcd_v2_server::{Action, ErrorCode, Event, EventStream, NodeView, StoreError
 use futures_core::Stream;
 use http_body::Body as _;
 
-use crate::gateway::{GatewayFailure, Range, V3Event, WatchAnswer, WatchCreate, WatchLine};
+use crate::gateway::{Range, V3Event, WatchAnswer, WatchCreate, WatchLine};
 use crate::layout::{Layout, WrittenBy, hidden_below, prefix_end};
 use crate::read::Node;
 use crate::store::V3Store;
@@ -62,7 +62,7 @@ impl V3Store {
             Ok(_) => Ok(false),
             Err(failure) if failure.is_compacted() => Ok(true),
             // A revision not reached yet: the watch waits for it, as v2 does.
-            Err(GatewayFailure::Refused { message, .. }) if message.contains("future revision") => Ok(false),
+            Err(failure) if failure.is_future_revision() => Ok(false),
             Err(failure) => Err(failure.into()),
         }
     }

@@ -105,6 +105,8 @@ pub(crate) struct Range {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct RangeAnswer {
     #[serde(default)]
+    pub(crate) header: Header,
+    #[serde(default)]
     pub(crate) kvs: Vec<Kv>,
 }
 
@@ -128,11 +130,12 @@ pub(crate) struct DeleteRange {
     pub(crate) range_end: Vec<u8>,
 }
 
-/// One operation of a transaction.
+/// One operation of a transaction. No range: etcd 3.5.0 to 3.5.4 crash on a read-only transaction whose client
+/// gave up on it (etcd#14110: a member frozen past the header timeout, then thawed, applies it with a cancelled
+/// context and panics), so the bridge reads with plain ranges (`V3Store::read_together`) and a transaction
+/// always writes.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) enum Op {
-    #[serde(rename = "request_range")]
-    Range(Range),
     #[serde(rename = "request_put")]
     Put(Put),
     #[serde(rename = "request_delete_range")]
@@ -207,22 +210,13 @@ pub(crate) struct Txn {
     pub(crate) failure: Vec<Op>,
 }
 
-/// `TxnResponse`: whether the compares held, and each operation's answer (ranges only are read back).
+/// `TxnResponse`: whether the compares held (the operations' answers are not read: a transaction only writes).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct TxnAnswer {
     #[serde(default)]
     pub(crate) header: Header,
     #[serde(default)]
     pub(crate) succeeded: bool,
-    #[serde(default)]
-    pub(crate) responses: Vec<OpAnswer>,
-}
-
-/// One operation's answer.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub(crate) struct OpAnswer {
-    #[serde(default)]
-    pub(crate) response_range: Option<RangeAnswer>,
 }
 
 /// `LeaseGrantResponse`.

@@ -115,3 +115,52 @@ async fn killing_the_leader_bridged_writes_succeed_once_a_new_one_is_elected() {
     assert_eq!(write.node.value, "w");
     assert_eq!(keys.get("/k", Some(GetOptions::new().with_quorum())).await.unwrap().node.value, "w");
 }
+
+/// Reads and writes given up on a frozen member (each read of several keys used to be one read-only
+/// transaction, which etcd 3.5.0 to 3.5.4 apply with the cancelled context on thaw and panic: etcd#14110) leave
+/// the member up once thawed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_given_up_on_a_frozen_member_leave_it_up_once_thawed() {
+    let Some((mut cluster, order)) = cluster().await else { return };
+    let frozen = order[0];
+    let (_, everyone) = bridged_over(&cluster, &order);
+    everyone.set("/dir/a/file", "v", None).await.unwrap();
+    let (_, on_frozen) = bridged_over(&cluster, &[frozen]);
+    // Applied there before it freezes: the reads below would otherwise wait for it, not for the freeze.
+    on_frozen.get("/dir/a/file", Some(GetOptions::new().with_quorum())).await.unwrap();
+
+    cluster.stop(frozen).unwrap();
+    // Many at once (each on a connection of its own), so that some reach etcd after their client left.
+    let calls = (0..8).flat_map(|_| {
+        let keys = &on_frozen;
+        [
+            Box::pin(async move { keys.get("/dir/a/file", None).await.err() })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = Option<etcd_keys::Error>> + Send>>,
+            Box::pin(async move { keys.get("/dir", None).await.err() }),
+            Box::pin(async move { keys.get("/dir/a/missing", None).await.err() }),
+            Box::pin(async move { keys.get("/dir", Some(GetOptions::new().with_recursive())).await.err() }),
+            Box::pin(async move { keys.set("/dir/a/file", "w", None).await.err() }),
+        ]
+    });
+    let failed = futures_util::future::join_all(calls).await;
+    assert!(failed.iter().all(Option::is_some), "every call on the frozen member failed: {failed:?}");
+    cluster.cont(frozen).unwrap();
+
+    // The member answers again (the calls queued while frozen are applied by then), and stays healthy.
+    let back = async {
+        while on_frozen.get("/dir/a/file", None).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(10), back).await.is_err() {
+        panic!("the thawed member did not answer within 10 s:\n{}", cluster.member(frozen).log_tail(20));
+    }
+    for _ in 0..5 {
+        assert!(
+            cluster.member(frozen).is_healthy(),
+            "the thawed member went down:\n{}",
+            cluster.member(frozen).log_tail(20)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
