@@ -65,7 +65,7 @@ impl V2Store for MemberStore {
         drop(raft);
         let etcd_index = registered.start_index;
         let events = crate::stream::events(Arc::clone(&self.shared), self.member, registered);
-        Ok(Watch { etcd_index, raft_index, raft_term, events })
+        Ok(Watch { etcd_index, raft_index, raft_term, events, extensions: http::Extensions::new() })
     }
 
     fn cluster_id(&self) -> u64 {

@@ -84,6 +84,15 @@ impl Client {
         Client { stack: Stack::Default(stack), endpoints: Some(endpoints) }
     }
 
+    /// This client, reporting `other`'s endpoints and pin as its own ([`Client::endpoints`],
+    /// [`Client::set_endpoints`]): for a service that sends through `other`, such as the v2-over-v3 bridge, so
+    /// that what moves a pin (a watch leaving a frozen member) or replaces the endpoints acts on `other`'s.
+    #[must_use]
+    pub fn with_endpoints_of(mut self, other: &Client) -> Client {
+        self.endpoints = other.endpoints.clone();
+        self
+    }
+
     /// The endpoints this client sends to and its pin; `None` for a client made with [`Client::new`].
     pub fn endpoints(&self) -> Option<&Arc<EndpointSet>> {
         self.endpoints.as_ref()

@@ -54,6 +54,6 @@ pub use request_body::RequestBody;
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
 pub use transport::{
-    BoxedService, ConnectError, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST, HyperResponseFuture,
-    HyperTransport, LongPoll, Transport,
+    BoxedService, CompleteStream, ConnectError, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST,
+    HyperResponseFuture, HyperTransport, LongPoll, Transport,
 };

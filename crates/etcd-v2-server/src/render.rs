@@ -118,6 +118,7 @@ pub fn render_method_not_allowed(allowed: &'static str) -> Response<Body> {
 pub fn render_watch(watch: Watch, cluster_id: u64, stream: bool) -> Response<Body> {
     let body = Body::new(EventBody { events: Some(watch.events), stream });
     let mut response = Response::new(body);
+    *response.extensions_mut() = watch.extensions;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, JSON);
     if let Ok(value) = HeaderValue::from_str(&format_id(cluster_id)) {

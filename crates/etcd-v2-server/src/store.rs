@@ -67,6 +67,9 @@ pub struct Watch {
     pub raft_term: u64,
     /// The events: for a plain wait only the first is sent; for a stream, all until the client goes away.
     pub events: EventStream,
+    /// Put into the answer's extensions, for the client in the same process (the member serving the watch, or
+    /// `etcd_transport::CompleteStream`); empty for a server like etcd.
+    pub extensions: http::Extensions,
 }
 
 impl std::fmt::Debug for Watch {

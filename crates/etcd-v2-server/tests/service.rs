@@ -37,7 +37,13 @@ impl V2Store for Recorder {
         assert!(request.stream && request.recursive && request.wait_index == 5, "{request:?}");
         let events =
             (0..2).map(|_| Ok(Event { action: Action::Set, node: Some(node("w")), prev_node: None, refresh: false }));
-        Ok(Watch { etcd_index: 7, raft_index: 20, raft_term: 3, events: Box::pin(Iter(events.collect())) })
+        Ok(Watch {
+            etcd_index: 7,
+            raft_index: 20,
+            raft_term: 3,
+            events: Box::pin(Iter(events.collect())),
+            extensions: http::Extensions::new(),
+        })
     }
 
     fn cluster_id(&self) -> u64 {

@@ -1,7 +1,7 @@
 //! etcd's v3 API through its JSON gateway (`POST /v3/...`), sent through the library's own [`Client`] so that
 //! endpoints, failover, timeouts and TLS apply as they do to v2 calls; the JSON itself is in `wire`.
 
-use etcd_transport::{Body, Client, Idempotency, LongPoll, RequestBody};
+use etcd_transport::{Body, Client, Endpoint, Idempotency, LongPoll, RequestBody};
 use etcd_v2_server::{BoxError, ErrorCode, StoreError, V2Error};
 use http::{Method, Request, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -149,8 +149,8 @@ impl Gateway {
         self.call("/v3/maintenance/status", &serde_json::json!({}), Idempotency::Read).await
     }
 
-    /// Opens a watch stream: the answer's body, a JSON object per line.
-    pub(crate) async fn watch(&self, create: &WatchCreate) -> Result<Body, GatewayFailure> {
+    /// Opens a watch stream: the answer's body, a JSON object per line, and the member that serves it.
+    pub(crate) async fn watch(&self, create: &WatchCreate) -> Result<(Body, Option<Endpoint>), GatewayFailure> {
         #[derive(Serialize)]
         struct Open<'a> {
             create_request: &'a WatchCreate,
@@ -167,7 +167,13 @@ impl Gateway {
                 .err()
                 .unwrap_or(GatewayFailure::Unreadable { status, reason: "a failure status".into() }));
         }
-        Ok(response.into_body())
+        let endpoint = response.extensions().get::<Endpoint>().cloned();
+        Ok((response.into_body(), endpoint))
+    }
+
+    /// The inner client, for what the bridge passes through as it is (a health probe of one member).
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
     }
 }
 

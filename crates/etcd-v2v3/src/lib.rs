@@ -65,6 +65,10 @@
 //! - Quorum reads are linearizable ranges; other reads are serializable (answered by the member itself).
 //! - A watch is a v3 watch from the wait index as start revision (0: from now), on the node's data key, or on
 //!   its data prefix when recursive. A wait index older than etcd's compaction is v2's 401 `EventIndexCleared`.
+//!   The answer is marked `etcd_transport::CompleteStream` (v3 sends history whole: the keys API's watcher keeps
+//!   the stream rather than re-asking per event) and names the member serving it; a `/health` or `/version`
+//!   request sent to one member (`SendTo`: the watcher's liveness probe, the members API) goes to that member
+//!   as it is, and the bridged client shares the inner client's endpoints, so a watch leaves a frozen member.
 //!
 //! # What differs from v2
 //!

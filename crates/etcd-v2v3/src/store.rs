@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
+use etcd_transport::rotation::SendTo;
 use etcd_transport::{Body, Client, RequestBody};
 use etcd_v2_server::{
     Applied, BoxError, ErrorCode, KeyOperation, Member, MemberChange, StatsKind, StoreError, V2Error, V2Service,
@@ -193,7 +194,8 @@ pub fn bridge(client: Client) -> Client {
 
 /// [`bridge`] with the tree under `prefix`.
 pub fn bridge_with_prefix(client: Client, prefix: &str) -> Client {
-    Client::new(Bridge { service: V2Service::new(V3Store::with_prefix(client, prefix)) })
+    let store = V3Store::with_prefix(client.clone(), prefix);
+    Client::new(Bridge { service: V2Service::new(store) }).with_endpoints_of(&client)
 }
 
 /// [`V2Service`] over a [`V3Store`] that learns the cluster's ID and version before its first answer.
@@ -213,6 +215,12 @@ impl tower::Service<Request<RequestBody>> for Bridge {
 
     fn call(&mut self, request: Request<RequestBody>) -> Self::Future {
         let service = self.service.clone();
+        if request.extensions().get::<SendTo>().is_some() && matches!(request.uri().path(), "/health" | "/version") {
+            // A question for one member (a watcher's liveness probe, the members API's version of each member):
+            // etcd serves these two without v2, so that member answers itself.
+            let inner = service.store().gateway.client().clone();
+            return Box::pin(async move { inner.send(request).await.map_err(BoxError::from) });
+        }
         Box::pin(async move {
             service.store().learn().await;
             service.call_request(request).await

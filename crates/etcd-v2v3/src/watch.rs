@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use etcd_transport::Body;
+use etcd_transport::{Body, CompleteStream};
 use etcd_v2_server::{Action, ErrorCode, Event, EventStream, NodeView, StoreError, V2Error, Watch, WatchRequest};
 use futures_core::Stream;
 use http_body::Body as _;
@@ -27,7 +27,7 @@ impl V3Store {
         let range_end = if request.recursive { prefix_end(&data) } else { Vec::new() };
         let compacted = request.wait_index > 0 && self.is_compacted(&data, request.wait_index).await?;
         let create = WatchCreate { key: data, range_end, start_revision: request.wait_index, prev_kv: true };
-        let body = self.gateway.watch(&create).await?;
+        let (body, endpoint) = self.gateway.watch(&create).await?;
         let mut lines = Lines {
             body,
             buffer: Vec::new(),
@@ -47,11 +47,19 @@ impl V3Store {
             let cause = format!("the requested history has been cleared [{oldest}/{}]", request.wait_index);
             return Err(V2Error::new(ErrorCode::EventIndexCleared, cause, revision).into());
         }
+        // For the watcher in this process: a v3 watch sends its history whole and never drops a stream without a
+        // word, and the member serving it is the one to probe when the stream goes quiet.
+        let mut extensions = http::Extensions::new();
+        extensions.insert(CompleteStream);
+        if let Some(endpoint) = endpoint {
+            extensions.insert(endpoint);
+        }
         Ok(Watch {
             etcd_index: revision,
             raft_index: revision,
             raft_term: created.header.raft_term,
             events: Box::pin(lines) as EventStream,
+            extensions,
         })
     }
 

@@ -1,5 +1,6 @@
 //! The bridge's inner client fails over as a v2 client does: a three-member etcd started WITHOUT v2 loses its
-//! pinned member, then its leader, and reads, writes and a watch carry on through the bridge. Skips loudly
+//! pinned member, then its leader, and reads, writes and a watch carry on through the bridge; a watch leaves a
+//! frozen or killed member and misses nothing. Skips loudly
 //! without etcd; fails when `ETCD_REQUIRED=1`. Failover latencies are printed (`--nocapture`).
 
 use std::time::{Duration, Instant};
@@ -163,4 +164,51 @@ async fn calls_given_up_on_a_frozen_member_leave_it_up_once_thawed() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Writes `/w/0`, `/w/1`, ... through `writer` while `fault` runs, and checks that `watcher` delivers each write
+/// once, in order, within 15 s of the last.
+async fn watch_through(mut fault: impl FnMut(&mut Cluster), cluster: &mut Cluster, order: &[usize]) {
+    // The watch on a follower (frozen or killed, it leaves the writes going), the writes on the leader.
+    let (_, writer) = bridged_over(cluster, &[order[2], order[1]]);
+    let (_, watching) = bridged_over(cluster, order);
+    let start = writer.set("/w/start", "0", None).await.unwrap();
+    let options = WatcherOptions::new()
+        .with_recursive()
+        .with_after_index(start.index)
+        .with_liveness_probe(Duration::from_millis(500), Duration::from_millis(500));
+    let mut watcher = watching.watcher("/w", Some(options));
+    let mut written = Vec::new();
+    for round in 0..10 {
+        if round == 3 {
+            fault(cluster);
+        }
+        let response = writer.set(&format!("/w/{round}"), &round.to_string(), None).await.unwrap();
+        written.push(response.index);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let mut seen = Vec::new();
+    let all = async {
+        while seen.len() < written.len() {
+            let event = watcher.next().await.expect("the watch goes on").expect("no error");
+            seen.push(event.index);
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(15), all).await.is_err() {
+        panic!("the watch stalled: saw {seen:?} of {written:?}");
+    }
+    assert_eq!(seen, written, "every write once, in order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridged_watch_leaves_a_frozen_member_and_misses_nothing() {
+    let Some((mut cluster, order)) = cluster().await else { return };
+    watch_through(|cluster| cluster.stop(order[0]).unwrap(), &mut cluster, &order).await;
+    cluster.cont(order[0]).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridged_watch_leaves_a_killed_member_and_misses_nothing() {
+    let Some((mut cluster, order)) = cluster().await else { return };
+    watch_through(|cluster| cluster.kill(order[0]).unwrap(), &mut cluster, &order).await;
 }

@@ -8,7 +8,9 @@
 //! - etcd answers a watch whose index is still in its history with that one event and then nothing: the
 //!   watcher sees that the event predates the watch's registration and asks again from the next index, with
 //!   plain waits (whose answers end, so that each reuses the connection of the one before) until it is past
-//!   the index etcd had then, and streams again;
+//!   the index etcd had then, and streams again (a server whose answer is marked
+//!   [`CompleteStream`](etcd_transport::CompleteStream), such as the v2-over-v3 bridge, sends history whole:
+//!   the stream is kept, and no check of the member's index after events is needed);
 //! - a stream that ends without an event (a proxy closing it) is asked again from the same index, with a short
 //!   backoff rather than a busy loop;
 //! - a member that dies mid-watch ends its stream; one that freezes or loses the cluster is found by a liveness

@@ -6,7 +6,7 @@ use std::task::{Context, Poll, ready};
 
 use etcd_core::decode::{X_ETCD_CLUSTER_ID, X_ETCD_INDEX};
 use etcd_core::{Action, Error, ErrorCode, InvalidResponse, InvalidResponseKind, Node, Response};
-use etcd_transport::Endpoint;
+use etcd_transport::{CompleteStream, Endpoint};
 use http::StatusCode;
 use tokio::time::Instant;
 
@@ -194,9 +194,9 @@ impl WatchLoop {
         event.cluster_id.clone_from(&open.cluster_id);
         self.next_index.store(next, Ordering::Relaxed);
         open.delivered = true;
-        open.unchecked = true;
+        open.unchecked = !open.complete;
         self.backoff.reset();
-        if index <= open.registered_at {
+        if index <= open.registered_at && !open.complete {
             // From etcd's history: etcd answers such a watch with this one event and then nothing. A stream stays
             // open: drop it. A plain wait's answer ends: read it to its end, so that its connection is reused.
             self.catch_up_to = self.catch_up_to.max(open.registered_at);
@@ -256,6 +256,7 @@ impl WatchLoop {
         };
         let (parts, body) = response.into_parts();
         let endpoint = parts.extensions.get::<Endpoint>().cloned();
+        let complete = parts.extensions.get::<CompleteStream>().is_some();
         if parts.status == StatusCode::OK {
             let registered_at = match parts.headers.get(X_ETCD_INDEX).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
             {
@@ -279,6 +280,7 @@ impl WatchLoop {
                 endpoint,
                 registered_at,
                 streaming,
+                complete,
                 lines: LineBuffer::default(),
                 cluster_id: parts.headers.get(X_ETCD_CLUSTER_ID).and_then(|v| v.to_str().ok()).map(str::to_owned),
                 delivered: false,

@@ -26,6 +26,9 @@ pub(super) struct OpenStream {
     pub(super) registered_at: u64,
     /// A stream of events (`stream=true`), or a plain wait, whose answer ends after its one event.
     pub(super) streaming: bool,
+    /// The server marked the answer [`CompleteStream`](etcd_transport::CompleteStream): its stream sends history
+    /// whole and is never dropped without a word, so neither of etcd v2's work-arounds is needed.
+    pub(super) complete: bool,
     /// What came and was not taken as lines yet.
     pub(super) lines: LineBuffer,
     /// The `X-Etcd-Cluster-Id` the member sent with the stream, given to each of its events.

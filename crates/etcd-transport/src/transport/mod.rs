@@ -66,6 +66,17 @@ pub(crate) fn boxed<T: Transport>(transport: T) -> BoxedService {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct LongPoll;
 
+/// Marks a watch answer whose stream carries every event from the wait index on, from the server's history too,
+/// and ends with an error rather than going quiet when it cannot: a server that is not etcd v2 says so in its
+/// answer's extensions (the v2-over-v3 bridge does).
+///
+/// Why: etcd v2 answers a stream from its history with one event and then silence, and drops a stream that
+/// falls behind without a word; the keys API's watcher works around both (a plain wait per event from history,
+/// a check of the member's index after events). On a stream marked complete it keeps the stream instead: through
+/// the bridge, a plain wait per event falls behind any steady write load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CompleteStream;
+
 /// A transport's error that says the request never left this client (refused, DNS failure, TLS handshake).
 ///
 /// The failover layer may send such a request to the next endpoint, whatever the request is: it cannot have
