@@ -28,9 +28,9 @@ Commands:
                                   `cargo test --workspace --all-features ARGS...` against it (ETCD_BIN
                                   is set for the tests). With ETCD_REQUIRED=1, a missing etcd is an
                                   error instead of a warning (tests that need etcd would otherwise
-                                  skip). When the whole workspace is tested and passes, a short chaos
-                                  run follows on the same etcd (`chaos --duration $CHAOS_DURATION`,
-                                  60 s unless set; 0 skips it).
+                                  skip). When the whole workspace is tested and passes, two short chaos
+                                  runs follow on the same etcd (`chaos --duration $CHAOS_DURATION`,
+                                  60 s unless set, with --api v2 then v3; 0 skips them).
   quickstart [--in-memory]        Build the `quickstart` example of the `examples` package, start a
                                   single etcd member, run the example against it (ETCD_ENDPOINTS),
                                   stop it; exits with the example's exit code. etcd is stopped and

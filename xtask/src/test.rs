@@ -1,4 +1,5 @@
-//! `cargo xtask test`: tidy, package checks, the whole suite against a real etcd, then a short chaos run.
+//! `cargo xtask test`: tidy, package checks, the whole suite against a real etcd, then two short chaos runs (the
+//! v2 API, and the same through the v2-over-v3 bridge on an etcd without v2).
 
 use std::env;
 use std::process::ExitCode;
@@ -55,10 +56,20 @@ pub(crate) fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
         eprintln!("xtask: CHAOS_DURATION=0: the chaos run is skipped");
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(b) = &binary {
-        eprintln!("xtask: a {duration} s chaos run against etcd {} ({})", b.version(), b.path().display());
+    for api in ["v2", "v3"] {
+        if let Some(b) = &binary {
+            eprintln!(
+                "xtask: a {duration} s chaos run (--api {api}) against etcd {} ({})",
+                b.version(),
+                b.path().display()
+            );
+        }
+        let code = chaos::cmd_chaos(&["--duration".to_owned(), duration.clone(), "--api".to_owned(), api.to_owned()])?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
     }
-    chaos::cmd_chaos(&["--duration".to_owned(), duration])
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Whether the cargo arguments (before any `--`) already choose packages.

@@ -245,13 +245,19 @@ pub fn watchers(
     let mut twice = Vec::new();
     for (w, log) in logs.iter().enumerate() {
         let last = log.events.last().map_or(after_index, |e| e.index);
-        let reached = fence.is_some_and(|f| last >= f);
-        if !reached {
-            notes.push(format!(
-                "watcher {w} got to index {last}, short of the fence {fence:?} ({} errors: {:?})",
-                log.errors.len(),
-                log.errors.last()
-            ));
+        match fence {
+            // Healed, written and waited for: a watcher short of it is stuck, which the watcher promises never to be.
+            Some(fence) if last < fence => found.push(Violation::new(
+                "watch stalled",
+                format!(
+                    "watcher {w} got to index {last}, short of the fence {fence} ({} errors: {:?})",
+                    log.errors.len(),
+                    log.errors.last()
+                ),
+                Vec::new(),
+            )),
+            Some(_) => {}
+            None => notes.push(format!("watcher {w} got to index {last}; no fence was written to wait for")),
         }
         let mut by_index = HashMap::new();
         let mut prev = after_index;
@@ -411,5 +417,8 @@ mod tests {
             WatchLog { events: vec![event(5, "/t/a", "u1"), event(7, "/t/fence", "end")], ..WatchLog::default() };
         let (found, _) = watchers(&l, &records, &[missed], &s, 4, Some(7));
         assert_eq!(kinds(&found), ["watch missed an event", "watch disagrees with the final state"]);
+        let stuck = WatchLog { events: vec![event(5, "/t/a", "u1")], ..WatchLog::default() };
+        let (found, _) = watchers(&l, &records, &[stuck], &s, 4, Some(7));
+        assert_eq!(kinds(&found)[0], "watch stalled");
     }
 }

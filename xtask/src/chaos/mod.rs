@@ -71,8 +71,10 @@ pub fn cmd_chaos(args: &[String]) -> Result<ExitCode, String> {
         binary.version(),
         binary.path().display()
     );
-    let cluster =
-        Cluster::builder().members(3).binary(binary).start().map_err(|e| format!("cannot start etcd: {e}"))?;
+    // Bridged, etcd serves no v2 at all: nothing of the run can reach it by mistake.
+    let builder = Cluster::builder().members(3).binary(binary);
+    let builder = if options.bridged { builder.without_v2() } else { builder };
+    let cluster = builder.start().map_err(|e| format!("cannot start etcd: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
