@@ -250,8 +250,11 @@ fn orchestrate(options: &Options) -> Result<(), String> {
     for round in 0..options.rounds {
         for row in &mut rows {
             let mut order = vec![SideKind::Raw, SideKind::Client];
-            if options.variants && matches!(row.workload.op, Op::Get | Op::Set) {
-                order.extend(SideKind::VARIANTS);
+            if matches!(row.workload.op, Op::Get | Op::Set) {
+                order.push(SideKind::Bridge);
+                if options.variants {
+                    order.extend(SideKind::VARIANTS);
+                }
             }
             if round % 2 == 1 {
                 order.reverse();

@@ -171,6 +171,29 @@ pub fn render(context: &Context, rows: &[Row]) -> String {
             row.stat(SideKind::Client, Sample::switches_per_op),
         );
     }
+    let bridged: Vec<&Row> = rows.iter().filter(|r| r.has(SideKind::Bridge)).collect();
+    if !bridged.is_empty() {
+        let _ = writeln!(
+            w,
+            "\nThrough the v2-over-v3 bridge (`etcd_v2v3::bridge`), the same calls on the same etcd answered from its \
+             v3 API (medians; a get is one range, a set a read of its ranges then a transaction):\n"
+        );
+        let _ =
+            writeln!(w, "| workload | v2 ops/s | bridge ops/s | v2 CPU µs/op | bridge CPU µs/op | bridge / v2 CPU |");
+        let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|");
+        for row in bridged {
+            let (v2, bridge) =
+                (row.stat(SideKind::Client, Sample::cpu_us_per_op), row.stat(SideKind::Bridge, Sample::cpu_us_per_op));
+            let _ = writeln!(
+                w,
+                "| {} | {:.0} | {:.0} | {v2:.1} | {bridge:.1} | {:.2} |",
+                row.workload.name,
+                row.stat(SideKind::Client, Sample::ops_per_sec),
+                row.stat(SideKind::Bridge, Sample::ops_per_sec),
+                bridge / v2.max(f64::MIN_POSITIVE),
+            );
+        }
+    }
     let diagnosed: Vec<&Row> = rows.iter().filter(|r| SideKind::VARIANTS.iter().any(|v| r.has(*v))).collect();
     if !diagnosed.is_empty() {
         let _ = writeln!(w, "\nDiagnostic variants of the client (medians of CPU µs/op; `--variants`):\n");

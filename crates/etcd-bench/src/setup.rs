@@ -1,4 +1,5 @@
-//! The server's state before any workload: the small keys written, the 10,000-key directory filled.
+//! The server's state before any workload: the small keys written (through v2 and through the bridge), the
+//! 10,000-key directory filled.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,9 +16,12 @@ use crate::raw::{self, RawClient};
 /// The first call that failed.
 pub async fn prepare(endpoint: &str, data: &Data) -> Result<usize, String> {
     let client = etcd_keys::Client::builder([endpoint]).build().map_err(|e| e.to_string())?;
-    let keys = KeysApi::new(client);
+    let keys = KeysApi::new(client.clone());
+    // In etcd's v2 store, and in the bridge's tree in its v3 keyspace, for the bridge's get.
+    let bridged = KeysApi::new(etcd_v2v3::bridge(client));
     for (key, value) in data.small_keys.iter().zip(&data.small_values) {
         keys.set(key, value, None).await.map_err(|e| format!("set {key}: {e}"))?;
+        bridged.set(key, value, None).await.map_err(|e| format!("set {key} through the bridge: {e}"))?;
     }
     match keys.delete(LIST_DIR, Some(DeleteOptions::new().with_recursive())).await {
         Err(e) if !e.is_key_not_found() => return Err(format!("delete {LIST_DIR}: {e}")),

@@ -95,6 +95,9 @@ pub enum SideKind {
     ClientNoHeaderTimeout,
     /// Diagnostic: `KeysApi` over `Client::new(HyperTransport::new())`, no layers at all.
     ClientBare,
+    /// `KeysApi` through the v2-over-v3 bridge (`etcd_v2v3::bridge`) over the default stack: the same calls
+    /// answered from etcd's v3 API (get and set only).
+    Bridge,
 }
 
 impl SideKind {
@@ -103,7 +106,7 @@ impl SideKind {
 
     /// Parses a side's name.
     pub fn parse(text: &str) -> Option<SideKind> {
-        [SideKind::Raw, SideKind::Client, SideKind::ClientNoHeaderTimeout, SideKind::ClientBare]
+        [SideKind::Raw, SideKind::Client, SideKind::ClientNoHeaderTimeout, SideKind::ClientBare, SideKind::Bridge]
             .into_iter()
             .find(|side| side.as_str() == text)
     }
@@ -115,6 +118,7 @@ impl SideKind {
             SideKind::Client => "client",
             SideKind::ClientNoHeaderTimeout => "client-no-header-timeout",
             SideKind::ClientBare => "client-bare",
+            SideKind::Bridge => "bridge",
         }
     }
 }
@@ -147,6 +151,10 @@ impl Side {
                 Side::Client(KeysApi::new(config.build().map_err(|e| e.to_string())?))
             }
             SideKind::ClientBare => Side::Client(KeysApi::new(etcd_keys::Client::new(bare_transport(endpoint)?))),
+            SideKind::Bridge => {
+                let client = etcd_keys::Client::builder([endpoint]).build().map_err(|e| e.to_string())?;
+                Side::Client(KeysApi::new(etcd_v2v3::bridge(client)))
+            }
         })
     }
 

@@ -179,42 +179,64 @@ impl V3Store {
         Ok(Snapshot { revision: header.revision, ancestors: nodes, node, has_children })
     }
 
-    /// `GET`: a file, or a directory with its children (all levels when `recursive`), hidden ones left out.
+    /// `GET`: a file, or a directory with its children (all levels when `recursive`), hidden ones left out. A
+    /// recursive get is one range (the subtree's data prefix holds the node too); otherwise the node is read
+    /// first, so that a file (most gets) is one range, and a directory's children are read at its revision.
     pub(crate) async fn get(&self, key: &str, recursive: bool, quorum: bool) -> Result<Applied, StoreError> {
         let serializable = !quorum;
-        let listing = if recursive {
-            let prefix = self.layout.data_key(key);
+        let now = SystemTime::now();
+        if recursive || key == "/" {
+            let prefix = if recursive { self.layout.data_key(key) } else { self.layout.children_prefix(key) };
             let range_end = prefix_end(&prefix);
-            Range { key: prefix, range_end, serializable, ..Range::default() }
-        } else {
+            let (header, answers) =
+                self.read_together(vec![Range { key: prefix, range_end, serializable, ..Range::default() }]).await?;
+            let kvs = answers.into_iter().next().map(|answer| answer.kvs).unwrap_or_default();
+            let mut view = if key == "/" {
+                NodeView { dir: true, ..NodeView::default() }
+            } else {
+                let own = self.layout.data_key(key);
+                let Some(kv) = kvs.iter().find(|kv| kv.key == own) else { return Err(self.miss(key, quorum).await) };
+                Node::from_kv(key.to_owned(), kv).view(now)
+            };
+            if view.dir {
+                view.nodes = if recursive { self.tree(key, &kvs, now) } else { self.children(key, &kvs, now) };
+            }
+            return Ok(got(view, &header));
+        }
+        let node = Range { key: self.layout.data_key(key), serializable, ..Range::default() };
+        let mut failure = None;
+        for _ in 0..READ_ATTEMPTS {
+            let (header, answers) = self.read_together(vec![node.clone()]).await?;
+            let Some(kv) = answers.into_iter().next().and_then(|answer| answer.kvs.into_iter().next()) else {
+                return Err(self.miss(key, quorum).await);
+            };
+            let mut view = Node::from_kv(key.to_owned(), &kv).view(now);
+            if !view.dir {
+                return Ok(got(view, &header));
+            }
             let prefix = self.layout.children_prefix(key);
             let range_end = prefix_end(&prefix);
-            Range { key: prefix, range_end, serializable, ..Range::default() }
-        };
-        let mut ranges = vec![listing];
-        if key != "/" {
-            ranges.insert(0, Range { key: self.layout.data_key(key), serializable, ..Range::default() });
+            let listing = Range { key: prefix, range_end, revision: header.revision, serializable: true, limit: 0 };
+            match self.gateway.range(&listing).await {
+                Ok(below) => {
+                    view.nodes = self.children(key, &below.kvs, now);
+                    return Ok(got(view, &header));
+                }
+                // The inner client moved to a member behind the one that answered: read both again.
+                Err(error) if error.is_future_revision() || error.is_compacted() => failure = Some(error),
+                Err(error) => return Err(error.into()),
+            }
         }
-        let (header, answers) = self.read_together(ranges).await?;
-        let revision = header.revision;
-        let mut ranges = answers.into_iter().map(|range| range.kvs);
-        let now = SystemTime::now();
-        let mut view = if key == "/" {
-            NodeView { dir: true, ..NodeView::default() }
-        } else {
-            let Some(kv) = ranges.next().and_then(|kvs| kvs.into_iter().next()) else {
-                // Which error: a file on the way, or the first missing name. A second read, only on a miss.
-                let snapshot = self.snapshot(key, false, quorum).await?;
-                return Err(snapshot.missing(key).into());
-            };
-            Node::from_kv(key.to_owned(), &kv).view(now)
-        };
-        let below = ranges.next().unwrap_or_default();
-        if view.dir {
-            view.nodes = if recursive { self.tree(key, &below, now) } else { self.children(key, &below, now) };
+        Err(failure.map_or_else(|| V2Error::new(ErrorCode::RaftInternal, "no agreed read", 0).into(), Into::into))
+    }
+
+    /// Which error a get of a missing node answers: a file on the way, or the first missing name (a second
+    /// read, only on a miss).
+    async fn miss(&self, key: &str, quorum: bool) -> StoreError {
+        match self.snapshot(key, false, quorum).await {
+            Ok(snapshot) => snapshot.missing(key).into(),
+            Err(error) => error,
         }
-        let event = Event { action: Action::Get, node: Some(view), prev_node: None, refresh: false };
-        Ok(Applied { event, etcd_index: revision, raft_index: revision, raft_term: header.raft_term })
     }
 
     /// One level, from the directory index.
@@ -256,4 +278,10 @@ impl V3Store {
         nodes.sort_by(|a, b| a.key.cmp(&b.key));
         nodes
     }
+}
+
+/// A get's answer: `view` as read at `header`'s revision.
+fn got(view: NodeView, header: &Header) -> Applied {
+    let event = Event { action: Action::Get, node: Some(view), prev_node: None, refresh: false };
+    Applied { event, etcd_index: header.revision, raft_index: header.revision, raft_term: header.raft_term }
 }
