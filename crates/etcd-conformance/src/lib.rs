@@ -14,12 +14,15 @@
 //! member of each per [`Group`]; with one version it compares that version with itself, which still finds
 //! answers that vary between runs (`CONFORMANCE_SELF=1` asks for that). `CONFORMANCE_TRANSCRIPTS=dir` saves
 //! each side's normalized answers to `dir/<server>.txt`, to read or `diff`. The whole suite takes about 12 s.
+//! `tests/fake.rs` holds the in-memory fake to etcd's answers; `tests/bridge.rs` holds the v2-over-v3 bridge
+//! (`etcd-v2v3`, over a fresh etcd without v2, served by `etcd_v2_server::serve_http`) to etcd's own v2, every
+//! group but v2 auth, indexes compared as revisions as they are (about 20 s).
 //!
 //! # Adding a case, listing a difference
 //!
 //! A case goes in the topic's file under `src/cases/`, under a directory of its own; indexes as `{i+N}`. A
 //! difference every correct server may show gets a [`normalize::Rule`]; one between etcd versions a
-//! [`normalize::VersionDifference`]; one of a server under test (the in-memory fake) an
+//! [`normalize::VersionDifference`]; one of a server under test (the in-memory fake, the bridge) an
 //! [`expected::Expected`] entry in that server's test, with its reason, until it is fixed.
 //!
 //! ```no_run

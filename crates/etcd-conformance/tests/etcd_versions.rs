@@ -10,7 +10,9 @@ use etcd_conformance::normalize::VERSION_DIFFERENCES;
 use etcd_conformance::suite::summary_from_env;
 use etcd_conformance::targets::{etcd_or_skip, fresh_cluster, label, loud, other_version};
 
-use common::{Fresh, compare_fresh_servers};
+use etcd_conformance::cases;
+
+use common::{Fresh, compare_fresh_groups};
 
 #[test]
 fn etcd_3_4_and_3_5_answer_alike() {
@@ -31,8 +33,9 @@ fn etcd_3_4_and_3_5_answer_alike() {
         let cluster = fresh_cluster(binary, members);
         Fresh { urls: cluster.endpoints(), _guard: Box::new(cluster) }
     };
-    let summary = compare_fresh_servers(
+    let summary = compare_fresh_groups(
         summary_from_env(&label(&older), &label(&newer)),
+        cases::groups(),
         &|members| start(&older, members),
         &|members| start(&newer, members),
     );

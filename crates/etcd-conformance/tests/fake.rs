@@ -10,7 +10,9 @@ use etcd_conformance::suite::summary_from_env;
 use etcd_conformance::targets::{etcd_or_skip, fresh_cluster, label, loud};
 use etcd_fake::FakeEtcd;
 
-use common::{Fresh, compare_fresh_servers};
+use etcd_conformance::cases;
+
+use common::{Fresh, compare_fresh_groups};
 
 /// What the fake still answers differently from etcd (3.4 and 3.5 alike), each with its reason. Found by this
 /// test; the fake's own docs list some of them as choices.
@@ -99,10 +101,12 @@ fn the_fake_answers_as_etcd_does() {
     // The fake answers as the etcd version it is told to be where 3.4 and 3.5 differ: told the version of the
     // etcd it is compared with, its version-dependent answers are compared too.
     let version = (etcd.version().to_owned(), cluster_version(&etcd));
-    let summary =
-        compare_fresh_servers(summary_from_env(&label(&etcd), "etcd-fake").same_version(), &start_etcd, &|members| {
-            fresh_fake(members, &version)
-        });
+    let summary = compare_fresh_groups(
+        summary_from_env(&label(&etcd), "etcd-fake").same_version(),
+        cases::groups(),
+        &start_etcd,
+        &|members| fresh_fake(members, &version),
+    );
     assert!(summary.requests >= 250, "fewer answers compared than the suite has: {}", summary.requests);
     if let Err(report) = expected::check(&summary, FAKE_DIFFERENCES) {
         panic!("the fake's differences from {} are not the listed ones:\n{report}\n{summary}", summary.servers.0);

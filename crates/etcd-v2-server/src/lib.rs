@@ -6,6 +6,7 @@
 //! - [`Event`] / [`NodeView`]: what a store answers, rendered with etcd's field order and omissions.
 //! - [`V2Store`]: what a store implements; [`V2Service`]: the tower `Service` that serves any store, over the
 //!   transport's request and response types (`etcd_transport::Client::new(service)` works as it is).
+//! - `serve_http` (feature `http-server`): such services on free loopback ports over real HTTP.
 //!
 //! # Implementing a store
 //!
@@ -62,6 +63,8 @@
 mod error;
 mod event;
 mod form;
+#[cfg(feature = "http-server")]
+mod http_server;
 mod json;
 mod members;
 mod render;
@@ -72,6 +75,8 @@ mod store;
 pub use error::{ErrorCode, V2Error};
 pub use event::{Action, Event, NodeView, format_rfc3339_nanos};
 pub use form::clean_key;
+#[cfg(feature = "http-server")]
+pub use http_server::{Served, serve_http};
 pub use render::{
     X_ETCD_CLUSTER_ID, X_ETCD_INDEX, X_RAFT_INDEX, X_RAFT_TERM, event_line, format_id, render_applied, render_error,
     render_http_error, render_json, render_method_not_allowed, render_text, render_watch,

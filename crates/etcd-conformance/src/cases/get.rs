@@ -1,4 +1,4 @@
-//! Reads: a value, a directory listing, recursive and sorted reads, quorum reads, hidden keys.
+//! Reads: a value, a directory listing, recursive and sorted reads, quorum reads, hidden keys, the root.
 
 use crate::case::{Case, Request};
 
@@ -41,5 +41,19 @@ pub(super) fn cases() -> Vec<Case> {
             .get("/v2/keys/get4/%E2%9C%93")
             .get("/v2/keys/get4//empty")
             .get("/v2/keys/get4/empty/"),
+    ]
+}
+
+/// The root's listing, which shows every key of the store: run on a store of its own.
+pub(super) fn root() -> Vec<Case> {
+    vec![
+        Case::new("list_the_root")
+            .get("/v2/keys/")
+            .put("/v2/keys/root/a", "value=1")
+            .put("/v2/keys/root/_hidden", "value=h")
+            .put("/v2/keys/top", "value=2")
+            .get("/v2/keys/?sorted=true")
+            .get("/v2/keys/?recursive=true&sorted=true")
+            .get("/v2/keys?recursive=true&sorted=true&quorum=true"),
     ]
 }

@@ -30,6 +30,7 @@ pub fn groups() -> Vec<Group> {
         Group { name: "history", members: 1, cases: history::cases() },
         Group { name: "auth", members: 1, cases: auth::cases() },
         Group { name: "member changes", members: 1, cases: server::refused_member_changes() },
+        Group { name: "root", members: 1, cases: get::root() },
         Group { name: "cluster", members: 3, cases: cluster::cases() },
     ]
 }

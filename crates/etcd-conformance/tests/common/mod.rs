@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use etcd_conformance::suite::{Summary, write_transcripts};
 use etcd_conformance::targets::loud;
-use etcd_conformance::{Runner, cases, compare_group};
+use etcd_conformance::{Group, Runner, compare_group};
 
 /// A bound on each group (the longest, history overflow, takes a few seconds a server).
 const GROUP_BOUND: Duration = Duration::from_secs(90);
@@ -15,15 +15,17 @@ pub struct Fresh {
     pub _guard: Box<dyn Send>,
 }
 
-/// Runs every group of the suite, each on a fresh server of the group's size from `left` and one from `right`
-/// (started side by side), and prints the summary (and saves transcripts when asked, see `suite::TRANSCRIPTS_ENV`).
-pub fn compare_fresh_servers(
+/// Runs `groups` (the suite's, `etcd_conformance::cases::groups()`, or some of them for a server that does not serve a whole API),
+/// each on a fresh server of the group's size from `left` and one from `right` (started side by side), and
+/// prints the summary (and saves transcripts when asked, see `suite::TRANSCRIPTS_ENV`).
+pub fn compare_fresh_groups(
     mut summary: Summary,
+    groups: Vec<Group>,
     left: &(dyn Fn(usize) -> Fresh + Sync),
     right: &(dyn Fn(usize) -> Fresh + Sync),
 ) -> Summary {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    for group in cases::groups() {
+    for group in groups {
         let (l, r) = std::thread::scope(|s| {
             let l = s.spawn(|| left(group.members));
             let r = right(group.members);
