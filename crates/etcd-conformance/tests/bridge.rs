@@ -103,12 +103,6 @@ const BRIDGE_DIFFERENCES: &[Expected] = &[
     ),
     answer("waits_see_a_parent_deleted_but_not_hidden_keys", 3, "as #2, for a recursive watcher of the child"),
     answer(
-        "waits_see_a_parent_deleted_but_not_hidden_keys",
-        7,
-        "bug: a recursive wait from an index in the history skips hidden keys (`/w5/_hidden`); etcd's v2 scans \
-         its history without that filter (it applies it to live events only), so answers the hidden key's set",
-    ),
-    answer(
         "stream_first_events",
         6,
         "a stream from an index in the history: etcd's v2 sends that one event and no more (its watcher hub \
@@ -116,34 +110,11 @@ const BRIDGE_DIFFERENCES: &[Expected] = &[
          event",
     ),
     answer(
-        "not_a_directory_and_root",
-        4,
-        "bug: an error about the root (107 Root is read only) has index 0, etcd's \
-         the current index (X-Etcd-Index and the body's index)",
-    ),
-    answer("not_a_directory_and_root", 5, "bug: as #4"),
-    answer(
-        "not_a_directory_and_root",
-        6,
-        "bug: create in order in the root (`POST /v2/keys/`) is refused 107 Root is read only; etcd creates \
-         `/<index>` (201)",
-    ),
-    answer("not_a_directory_and_root", 7, "bug: as #4, for a delete of the root"),
-    answer("not_a_directory_and_root", 8, "bug: as #4, for a delete of the root"),
-    answer(
         "stats",
         0,
         "/v2/stats/self holds the member's ID, state and leader only: v3's status gives no name, start time or \
          raft message counts",
     ),
-    Expected {
-        case: "stats",
-        step: Some(1),
-        category: "field order",
-        at: "",
-        reason: "bug: /v2/stats/leader's fields in alphabetical order (`followers`, `leader`: serde_json's map), \
-                 etcd's are `leader`, `followers`",
-    },
     answer("stats", 2, "/v2/stats/store is `{}`: v3 keeps no v2 store counters"),
     answer("store_stats_count_operations", 0, "as stats #2"),
     answer("store_stats_count_operations", 18, "as stats #2"),

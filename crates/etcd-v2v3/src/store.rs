@@ -98,8 +98,11 @@ pub(crate) fn v2_member(member: V3Member) -> Member {
 
 impl V2Store for V3Store {
     async fn apply(&self, operation: KeyOperation) -> Result<Applied, StoreError> {
-        if operation.is_write() && operation.key() == "/" {
-            return Err(V2Error::new(ErrorCode::RootReadOnly, "/", 0).into());
+        let in_order = matches!(operation, KeyOperation::Create { in_order: true, .. });
+        if operation.is_write() && operation.key() == "/" && !in_order {
+            // etcd answers with its current index; create-in-order in the root makes a child, as in v2.
+            let revision = self.snapshot("/", false, false).await?.revision;
+            return Err(V2Error::new(ErrorCode::RootReadOnly, "/", revision).into());
         }
         match operation {
             KeyOperation::Get { key, recursive, quorum, .. } => self.get(&key, recursive, quorum).await,
@@ -170,7 +173,8 @@ impl V2Store for V3Store {
                 })
             }
             StatsKind::Leader if own != status.leader => return Ok(None),
-            StatsKind::Leader => serde_json::json!({ "leader": format_id(own), "followers": {} }),
+            // etcd's field order, `leader` then `followers` (`json!` would sort them).
+            StatsKind::Leader => return Ok(Some(format!(r#"{{"leader":"{}","followers":{{}}}}"#, format_id(own)))),
             // v3 keeps no v2 store counters; the bridge does not count either.
             _ => serde_json::json!({}),
         };

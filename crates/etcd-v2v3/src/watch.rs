@@ -33,11 +33,19 @@ impl V3Store {
             buffer: Vec::new(),
             pending: VecDeque::new(),
             done: false,
-            context: Arc::new(Context2 { layout: self.layout.clone(), key: request.key, recursive: request.recursive }),
+            context: Arc::new(Context2 {
+                layout: self.layout.clone(),
+                key: request.key,
+                recursive: request.recursive,
+                history_until: 0,
+            }),
         };
         let created = std::future::poll_fn(|cx| lines.poll_answer(cx)).await?;
         self.saw(&created.header);
         let revision = created.header.revision;
+        if let Some(context) = Arc::get_mut(&mut lines.context) {
+            context.history_until = revision;
+        }
         if compacted || created.canceled {
             // etcd follows the confirmation with the compaction's revision; wait for it to name it.
             let oldest = match std::future::poll_fn(|cx| lines.poll_answer(cx)).await {
@@ -81,6 +89,9 @@ struct Context2 {
     layout: Layout,
     key: String,
     recursive: bool,
+    /// The revision when the watch was registered: events up to it come from the history, where etcd's v2 store
+    /// does not leave hidden nodes out of a recursive watch (it does only for events after registration).
+    history_until: u64,
 }
 
 /// The watch's answer, read a line at a time.
@@ -203,7 +214,8 @@ fn translate(context: &Context2, events: Vec<V3Event>) -> Vec<Event> {
     };
     for event in events {
         let Some(path) = context.layout.path_of_data_key(&event.kv.key) else { continue };
-        if context.recursive && path != context.key && hidden_below(&context.key, &path) {
+        let live = event.kv.mod_revision > context.history_until;
+        if context.recursive && live && path != context.key && hidden_below(&context.key, &path) {
             continue;
         }
         if group.first().is_some_and(|(_, first)| first.kv.mod_revision != event.kv.mod_revision) {
@@ -266,7 +278,7 @@ mod tests {
     #[test]
     fn one_event_per_revision_refreshes_and_hidden_nodes_left_out() {
         let layout = Layout::new("/p");
-        let context = Context2 { layout: layout.clone(), key: "/a".into(), recursive: true };
+        let context = Context2 { layout: layout.clone(), key: "/a".into(), recursive: true, history_until: 4 };
         let set = WrittenBy::Action(Action::Set);
         let events = vec![
             // A set that made /a/x on the way: the set's own key.
@@ -285,5 +297,9 @@ mod tests {
             out.iter().map(|e| (e.action, e.node.as_ref().map_or("", |n| n.key.as_str()), e.index())).collect();
         assert_eq!(seen, [(Action::Set, "/a/x/y", 5), (Action::Delete, "/a/x", 8)]);
         assert_eq!(out[1].prev_node.as_ref().map(|n| n.value.clone()), Some(Some("v".to_owned())));
+        // From the history (at or before the registration), a hidden node is not left out, as in etcd's v2.
+        let from_history = Context2 { history_until: 7, ..context };
+        let hidden = vec![put(&layout, "/a/_h", 7, set)];
+        assert_eq!(translate(&from_history, hidden).len(), 1);
     }
 }
