@@ -123,3 +123,26 @@ async fn a_watch_refused_with_a_body_that_stalls_yields_an_error_in_bounded_time
     assert_eq!((e.kind(), e.status().as_u16()), (InvalidResponseKind::BodyTimeout, 400), "{error}");
     assert!(started.elapsed() < Duration::from_secs(7), "{:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn a_body_that_trickles_a_byte_at_a_time_ends_within_a_window_of_the_header_timeout() {
+    // A byte every 200 ms for 20 s: never idle for the 1 s header timeout, and no call timeout set.
+    let server = ScriptedServer::start(|_| {
+        let mut steps = vec![Step::text("HTTP/1.1 200 OK\r\nX-Etcd-Index: 5\r\nTransfer-Encoding: chunked\r\n\r\n")];
+        for _ in 0..100 {
+            steps.push(Step::chunk(" "));
+            steps.push(Step::Stall(Duration::from_millis(200)));
+        }
+        steps.push(Step::text("0\r\n\r\n"));
+        steps
+    });
+    let endpoint = server.url();
+    let client =
+        Client::builder([endpoint.as_str()]).header_timeout_per_request(Duration::from_secs(1)).build().unwrap();
+    let keys = KeysApi::new(client);
+    let started = Instant::now();
+    let error = keys.get("/k", None).await.unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(invalid(&error).kind(), InvalidResponseKind::BodyTimeout, "{error}");
+    assert!(took < Duration::from_secs(5), "bounded by the window, not by the trickle's 20 s: {took:?}");
+}

@@ -22,7 +22,8 @@ pub enum InvalidResponseKind {
     Body,
     /// The body was larger than the client accepts (`Config::max_response_size`): nothing more was read.
     TooLarge,
-    /// The body stopped arriving: no data within the per-attempt timeout while more was due.
+    /// The body stopped arriving: less than 16 KiB (and not its end) within a per-attempt timeout while more was
+    /// due, a server that sends nothing or a byte now and then alike.
     BodyTimeout,
     /// A watch stream's line (one event) grew past the watcher's limit without ending.
     EventTooLarge,

@@ -34,8 +34,16 @@ struct Reading {
     rest: Vec<Bytes>,
     len: usize,
     /// Made the first time the body keeps us waiting: most answers arrive with their headers, and need no timer.
+    /// It runs for one idle window, and is set again only once the window brought [`WINDOW_BYTES`].
     timer: Option<Pin<Box<Sleep>>>,
+    /// What arrived since the current window began.
+    window: usize,
 }
+
+/// What a body must bring in each idle window (or end within it): a server that sends a byte now and then,
+/// never quite idle, is stopped like one that sends nothing. 16 KiB per header timeout (5 s by default) is a
+/// link slower than 3.3 KiB/s; etcd's answers come at loopback or LAN speed.
+pub(super) const WINDOW_BYTES: usize = 16 * 1024;
 
 impl<F> ResponseFuture<F> {
     pub(super) fn new(response: F, streams: bool, limit: usize, idle: Option<Duration>) -> Self {
@@ -60,7 +68,15 @@ where
                     return Poll::Ready(Ok(response));
                 }
                 let (parts, body) = response.into_parts();
-                this.reading.insert(Reading { parts, body, first: None, rest: Vec::new(), len: 0, timer: None })
+                this.reading.insert(Reading {
+                    parts,
+                    body,
+                    first: None,
+                    rest: Vec::new(),
+                    len: 0,
+                    timer: None,
+                    window: 0,
+                })
             }
         };
         let result = ready!(reading.poll_body(cx, *this.limit, *this.idle));
@@ -85,7 +101,8 @@ where
 type Failure = (InvalidResponseKind, Option<BoxError>);
 
 impl Reading {
-    /// Reads pieces until the body ends, fails, grows past `limit`, or stops for longer than `idle`.
+    /// Reads pieces until the body ends, fails, grows past `limit`, or brings less than [`WINDOW_BYTES`] in a
+    /// window of `idle`.
     fn poll_body(&mut self, cx: &mut Context<'_>, limit: usize, idle: Option<Duration>) -> Poll<Result<(), Failure>> {
         loop {
             match Pin::new(&mut self.body).poll_frame(cx) {
@@ -93,7 +110,8 @@ impl Reading {
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Err((InvalidResponseKind::Body, Some(error)))),
                 Poll::Ready(Some(Ok(frame))) => {
                     let Ok(data) = frame.into_data() else { continue }; // trailers
-                    self.len = self.len.saturating_add(data.len());
+                    let arrived = data.len();
+                    self.len = self.len.saturating_add(arrived);
                     if self.len > limit {
                         let source = format!("more than {limit} bytes");
                         return Poll::Ready(Err((InvalidResponseKind::TooLarge, Some(source.into()))));
@@ -105,14 +123,23 @@ impl Reading {
                         }
                     }
                     if let (Some(timer), Some(idle)) = (&mut self.timer, idle) {
-                        timer.as_mut().reset(Instant::now() + idle);
+                        self.window = self.window.saturating_add(arrived);
+                        if self.window >= WINDOW_BYTES {
+                            timer.as_mut().reset(Instant::now() + idle);
+                            self.window = 0;
+                        }
                     }
                 }
                 Poll::Pending => {
                     let Some(idle) = idle else { return Poll::Pending };
                     let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
                     ready!(timer.as_mut().poll(cx));
-                    let source = format!("no data within {idle:?}");
+                    let source = match self.window {
+                        0 => format!("no data within {idle:?}"),
+                        some => {
+                            format!("{some} bytes within {idle:?}, under the {WINDOW_BYTES} bytes a window must bring")
+                        }
+                    };
                     return Poll::Ready(Err((InvalidResponseKind::BodyTimeout, Some(source.into()))));
                 }
             }

@@ -9,7 +9,8 @@
 //! bounded by the watcher. Every other answer comes up as a [`Body`](crate::Body) already in memory. Failures are
 //! [`InvalidResponse`](etcd_core::InvalidResponse)s with the answer's status (a 201 whose body was cut was
 //! applied): [`Body`](etcd_core::InvalidResponseKind::Body) (the connection broke),
-//! [`BodyTimeout`](etcd_core::InvalidResponseKind::BodyTimeout) (no data for the idle timeout) and
+//! [`BodyTimeout`](etcd_core::InvalidResponseKind::BodyTimeout) (less than 16 KiB, and not the end, in a window
+//! of the idle timeout: a server trickling a byte now and then is stopped like a silent one) and
 //! [`TooLarge`](etcd_core::InvalidResponseKind::TooLarge). No buffer is ever sized from the server's
 //! `Content-Length`: memory grows with what arrived, never with what was announced.
 

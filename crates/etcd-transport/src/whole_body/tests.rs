@@ -1,4 +1,5 @@
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -105,4 +106,36 @@ async fn a_long_poll_streams_as_it_comes() {
     assert_eq!(first.into_data().unwrap(), "event\n");
     let next = tokio::time::timeout(Duration::from_secs(60), http_body_util::BodyExt::frame(&mut body)).await;
     assert!(next.is_err(), "still open: the stream is not cut");
+}
+
+/// A body that sends a byte every 400 ms, for ever: never idle for a second, never done.
+struct Trickle {
+    next: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl http_body::Body for Trickle {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        std::task::ready!(self.next.as_mut().poll(cx));
+        let at = tokio::time::Instant::now() + Duration::from_millis(400);
+        self.next.as_mut().reset(at);
+        Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(b" ")))))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_trickles_fails_after_a_window_short_of_its_bytes() {
+    let service = tower::service_fn(|_: Request<RequestBody>| async {
+        let body = Trickle { next: Box::pin(tokio::time::sleep(Duration::ZERO)) };
+        Ok::<_, BoxError>(Response::builder().status(200).body(Body::new(body)).unwrap())
+    });
+    let service = WholeBodyLayer::new(1 << 20).idle_timeout(Some(Duration::from_secs(1))).layer(service);
+    let started = tokio::time::Instant::now();
+    let error = invalid(service.oneshot(Request::new(RequestBody::empty())).await.unwrap_err());
+    assert_eq!(error.kind(), InvalidResponseKind::BodyTimeout);
+    assert!(started.elapsed() <= Duration::from_millis(1400), "one window and a piece: {:?}", started.elapsed());
+    let source = std::error::Error::source(&error).unwrap().to_string();
+    assert!(source.contains("bytes within 1s"), "{source}");
 }
