@@ -18,6 +18,8 @@ enum Behaviour {
     Hang,
     /// A 500 with etcd's "request timed out" body.
     ServerError,
+    /// A 502 from a proxy in front of the member: a page of text, not etcd's JSON.
+    ProxyError,
     /// A 404 with etcd's "key not found" body: an answer, not a failure.
     NotFound,
     /// A 200 whose body breaks after its first bytes.
@@ -46,6 +48,10 @@ fn scripted(script: &[(&str, Behaviour)]) -> (Client, Arc<Mutex<Vec<String>>>) {
                     .body(Body::from(
                         r#"{"errorCode":300,"message":"Raft Internal Error","cause":"etcdserver: request timed out","index":0}"#,
                     ))
+                    .unwrap()),
+                Behaviour::ProxyError => Ok(Response::builder()
+                    .status(502)
+                    .body(Body::from("<html>\n  <body>502 Bad Gateway: upstream\tconnect error</body>\n</html>\n"))
                     .unwrap()),
                 Behaviour::CutBody => {
                     let pieces = futures_pieces(vec![Ok(bytes::Bytes::from_static(b"{\"act")), Err("reset".into())]);
@@ -262,11 +268,26 @@ async fn a_5xx_moves_a_read_on_and_keeps_etcds_body_and_a_4xx_is_an_answer() {
     let (client, _) = scripted(&[("a", Behaviour::ServerError), ("b", Behaviour::ServerError)]);
     let error = answered_by(&client, Idempotency::Read).await.unwrap_err();
     let cluster = error.as_cluster().unwrap_or_else(|| panic!("{error}"));
-    let AttemptFailure::ServerError { status, etcd: Some(etcd) } = cluster.errors()[0].failure() else {
+    let AttemptFailure::ServerError { status, etcd: Some(etcd), text: None } = cluster.errors()[0].failure() else {
         panic!("{error}")
     };
     assert_eq!((status.as_u16(), etcd.code().0, etcd.cause()), (500, 300, Some("etcdserver: request timed out")));
     assert!(error.to_string().contains("http://b:2: server error 500"), "{error}");
+}
+
+#[tokio::test]
+async fn a_5xx_that_is_not_etcds_says_what_the_server_said() {
+    let (client, _) = scripted(&[("a", Behaviour::ProxyError)]);
+    let error = answered_by(&client, Idempotency::Read).await.unwrap_err();
+    let cluster = error.as_cluster().unwrap_or_else(|| panic!("{error}"));
+    let AttemptFailure::ServerError { status, etcd: None, text: Some(text) } = cluster.errors()[0].failure() else {
+        panic!("{error}")
+    };
+    assert_eq!(
+        (status.as_u16(), text.as_str()),
+        (502, "<html> <body>502 Bad Gateway: upstream connect error</body> </html>")
+    );
+    assert!(error.to_string().contains("server error 502 Bad Gateway: \"<html> <body>502 Bad Gateway"), "{error}");
 }
 
 #[tokio::test]

@@ -26,6 +26,10 @@ pub enum AttemptFailure {
         status: StatusCode,
         /// etcd's error body, when the answer carried one.
         etcd: Option<EtcdError>,
+        /// The start of a body that is not etcd's error (a proxy's `502 Bad Gateway` page, a plain-text message):
+        /// at most 200 bytes, invalid UTF-8 replaced, whitespace runs folded, so that the error says what the
+        /// server said.
+        text: Option<String>,
     },
     /// The member answered with something that is not an etcd response.
     InvalidResponse(InvalidResponse),
@@ -64,8 +68,11 @@ impl fmt::Display for AttemptFailure {
             AttemptFailure::Connect(_) => f.write_str("connection failed"),
             AttemptFailure::HeaderTimeout(t) => write!(f, "no response headers within {t:?}"),
             AttemptFailure::Io(_) => f.write_str("connection lost"),
-            AttemptFailure::ServerError { status, etcd: Some(etcd) } => write!(f, "server error {status}: {etcd}"),
-            AttemptFailure::ServerError { status, etcd: None } => write!(f, "server error {status}"),
+            AttemptFailure::ServerError { status, etcd: Some(etcd), .. } => write!(f, "server error {status}: {etcd}"),
+            AttemptFailure::ServerError { status, etcd: None, text: Some(text) } => {
+                write!(f, "server error {status}: {text:?}")
+            }
+            AttemptFailure::ServerError { status, etcd: None, text: None } => write!(f, "server error {status}"),
             AttemptFailure::InvalidResponse(e) => fmt::Display::fmt(e, f),
             AttemptFailure::ForeignCluster { expected, answered } => {
                 write!(f, "answered for cluster {answered}, not the expected cluster {expected}")

@@ -19,6 +19,8 @@ use crate::{Body, ConnectError, EndpointSet};
 /// hundred bytes, sent with the headers.
 const SERVER_ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(1);
 const SERVER_ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// How much of a 5xx body that is not etcd's error the failure keeps, to say what the server said.
+const SERVER_ERROR_TEXT_LIMIT: usize = 200;
 
 /// Sends each attempt to its endpoint, makes the pin follow the outcome, and says what a failure was; see the
 /// [module docs](super).
@@ -119,9 +121,19 @@ pub(crate) fn classify(error: BoxError) -> AttemptFailure {
 pub(super) async fn server_error(response: Response<Body>) -> AttemptFailure {
     let (parts, body) = response.into_parts();
     let read = Limited::new(body, SERVER_ERROR_BODY_LIMIT).collect();
-    let etcd = match tokio::time::timeout(SERVER_ERROR_BODY_TIMEOUT, read).await {
-        Ok(Ok(collected)) => decode::etcd_error(parts.status, &collected.to_bytes()),
-        _ => None,
+    let bytes = match tokio::time::timeout(SERVER_ERROR_BODY_TIMEOUT, read).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        _ => bytes::Bytes::new(),
     };
-    AttemptFailure::ServerError { status: parts.status, etcd }
+    let etcd = decode::etcd_error(parts.status, &bytes);
+    let text = if etcd.is_none() { excerpt(&bytes) } else { None };
+    AttemptFailure::ServerError { status: parts.status, etcd, text }
+}
+
+/// The start of a body as one line of text (at most [`SERVER_ERROR_TEXT_LIMIT`] bytes), `None` when empty.
+fn excerpt(bytes: &[u8]) -> Option<String> {
+    let start = &bytes[..bytes.len().min(SERVER_ERROR_TEXT_LIMIT)];
+    let text = String::from_utf8_lossy(start);
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!folded.is_empty()).then_some(folded)
 }
