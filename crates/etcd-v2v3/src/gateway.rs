@@ -177,7 +177,10 @@ impl Gateway {
     }
 }
 
-fn parse_answer<A: serde::de::DeserializeOwned>(status: StatusCode, bytes: &[u8]) -> Result<A, GatewayFailure> {
+pub(crate) fn parse_answer<A: serde::de::DeserializeOwned>(
+    status: StatusCode,
+    bytes: &[u8],
+) -> Result<A, GatewayFailure> {
     let unreadable = |reason: String| GatewayFailure::Unreadable { status, reason };
     if status.is_success() {
         return serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()));

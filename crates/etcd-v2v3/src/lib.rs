@@ -101,6 +101,8 @@ mod layout;
 mod lease;
 mod members;
 mod migrate;
+#[cfg(test)]
+mod props;
 mod read;
 mod store;
 mod watch;

@@ -85,13 +85,13 @@ impl V3Store {
 }
 
 /// What turning v3 events into v2 events needs.
-struct Context2 {
-    layout: Layout,
-    key: String,
-    recursive: bool,
+pub(crate) struct Context2 {
+    pub(crate) layout: Layout,
+    pub(crate) key: String,
+    pub(crate) recursive: bool,
     /// The revision when the watch was registered: events up to it come from the history, where etcd's v2 store
     /// does not leave hidden nodes out of a recursive watch (it does only for events after registration).
-    history_until: u64,
+    pub(crate) history_until: u64,
 }
 
 /// The watch's answer, read a line at a time.
@@ -180,7 +180,7 @@ impl Stream for Lines {
     }
 }
 
-fn parse_line(line: &[u8]) -> Result<WatchAnswer, StoreError> {
+pub(crate) fn parse_line(line: &[u8]) -> Result<WatchAnswer, StoreError> {
     let line: WatchLine = serde_json::from_slice(line).map_err(|e| StoreError::Unavailable(Box::new(e)))?;
     match (line.result, line.error) {
         (Some(result), _) => Ok(result),
@@ -195,7 +195,7 @@ fn unavailable(reason: &str) -> StoreError {
 
 /// v3 events into v2 events: one per revision (a write's own key, not the directories it made on the way; a
 /// recursive delete's top, not everything below it), refreshes and hidden nodes left out.
-fn translate(context: &Context2, events: Vec<V3Event>) -> Vec<Event> {
+pub(crate) fn translate(context: &Context2, events: Vec<V3Event>) -> Vec<Event> {
     let mut out = Vec::new();
     let mut group: Vec<(String, V3Event)> = Vec::new();
     let flush = |group: &mut Vec<(String, V3Event)>, out: &mut Vec<Event>| {
