@@ -31,4 +31,10 @@ pub fn keys_in_order(endpoints: Vec<String>, header_timeout: Duration) -> KeysAp
     KeysApi::new(client)
 }
 
+/// A keys API over a client that knows only the given members (by index), with the client's default timeouts.
+pub fn keys_of(cluster: &Cluster, members: &[usize]) -> KeysApi {
+    let client = Client::builder(members.iter().map(|&m| cluster.member(m).client_url())).build().unwrap();
+    KeysApi::new(client)
+}
+
 include!("../suites/exclusion.rs");
