@@ -1,5 +1,5 @@
-//! The watch suite that runs against real etcd (`crates/etcd-keys/tests/watch.rs`, its single-member cases), run
-//! against the in-memory etcd: the same cases, copied as they are; only the fixture differs.
+//! The watch suite that runs against real etcd (`crates/etcd-keys/tests/suites/watch.rs`, its single-member
+//! cases), run against the in-memory etcd: one copy of the cases; only the fixture differs.
 //!
 //! Left out: `thousands_of_writes_every_index_once_in_order`. The fake applies a write in microseconds, so an
 //! unthrottled writer can outrun a watcher by more than etcd's 1,000-event history, which then (as etcd would)
@@ -9,13 +9,7 @@ use std::time::Duration;
 
 use etcd_keys::{Action, Client, DeleteOptions, GetOptions, KeysApi, Response, SetOptions, WatcherOptions};
 
-/// The tests of this file run one at a time: each drives etcd as hard as two cores allow, and a watcher that
-/// shares the machine with another such test measures the other test, not itself.
-async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
-    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    LOCK.lock().await
-}
-
+/// An in-memory etcd and a keys API on it (never `None`: the suite's fixtures may skip).
 fn single() -> Option<(etcd_fake::FakeEtcd, KeysApi)> {
     let fake = etcd_fake::FakeEtcd::new();
     let keys = KeysApi::new(
@@ -29,120 +23,15 @@ fn single() -> Option<(etcd_fake::FakeEtcd, KeysApi)> {
     Some((fake, keys))
 }
 
-/// The next event within `within`, which must come.
-async fn next_event(watcher: &mut etcd_keys::Watcher, within: Duration) -> Response {
-    match tokio::time::timeout(within, watcher.next()).await {
-        Ok(Some(Ok(event))) => event,
-        Ok(other) => panic!("expected an event, got {other:?}"),
-        Err(_) => panic!("no event within {within:?}"),
-    }
-}
+/// The fake reports a compare-and-delete as etcd's v2 does.
+const COMPARE_AND_DELETE_SEEN_AS: Action = Action::CompareAndDelete;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_action_is_seen_with_its_nodes() {
-    let _serial = one_at_a_time().await;
-    let Some((_etcd, keys)) = single() else { return };
-    let start = keys.set("/w/seed", "0", None).await.unwrap().index;
-    let mut watcher = keys.watcher("/w", Some(WatcherOptions::new().with_recursive().with_after_index(start)));
-
-    keys.set("/w/a", "1", None).await.unwrap();
-    keys.update("/w/a", "2").await.unwrap();
-    keys.create("/w/b", "x").await.unwrap();
-    keys.set("/w/a", "3", Some(SetOptions::new().with_prev_value("2"))).await.unwrap();
-    keys.delete("/w/b", Some(DeleteOptions::new().with_prev_value("x"))).await.unwrap();
-    keys.delete("/w/a", None).await.unwrap();
-    keys.set("/w/short", "t", Some(SetOptions::new().with_ttl(Duration::from_secs(1)))).await.unwrap();
-
-    let expected = [
-        (Action::Set, "/w/a"),
-        (Action::Update, "/w/a"),
-        (Action::Create, "/w/b"),
-        (Action::CompareAndSwap, "/w/a"),
-        (Action::CompareAndDelete, "/w/b"),
-        (Action::Delete, "/w/a"),
-        (Action::Set, "/w/short"),
-        (Action::Expire, "/w/short"),
-    ];
-    let mut index = start;
-    for (action, key) in expected {
-        let event = next_event(&mut watcher, Duration::from_secs(10)).await;
-        assert_eq!((&event.action, event.node.key.as_str()), (&action, key));
-        assert_eq!(event.index, index + 1, "consecutive indexes");
-        index = event.index;
-    }
-    assert_eq!(watcher.next_index(), Some(index + 1));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_watch_from_now_misses_nothing_written_after_it_registered() {
-    let _serial = one_at_a_time().await;
-    let Some((_etcd, keys)) = single() else { return };
-    let mut watcher = keys.watcher("/k", None);
-    // The watch registers on its first poll: poll it while the write happens.
-    let first = tokio::spawn(async move { (next_event(&mut watcher, Duration::from_secs(10)).await, watcher) });
-    let written = loop {
-        // Until the watch registered, a write may come before it: write (one round trip each) until the watcher
-        // sees one. Bounded by the watcher's own 10 s wait.
-        let written = keys.set("/k", "v", None).await.unwrap();
-        if first.is_finished() {
-            break written;
-        }
-    };
-    let (event, mut watcher) = first.await.unwrap();
-    assert!(event.index <= written.index);
-    // From the first event on, every write is seen, each once, in order.
-    let next = keys.set("/k", "w", None).await.unwrap();
-    let mut expected = event.index + 1;
-    let last = loop {
-        let e = next_event(&mut watcher, Duration::from_secs(5)).await;
-        assert_eq!(e.index, expected, "no write after the first event is lost or repeated");
-        expected += 1;
-        if e.index == next.index {
-            break e;
-        }
-    };
-    assert_eq!(last.node.value, "w");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn get_and_watch_continues_exactly_after_the_read() {
-    let _serial = one_at_a_time().await;
-    let Some((_etcd, keys)) = single() else { return };
-    keys.set("/tree/a", "1", None).await.unwrap();
-    keys.set("/tree/b", "2", None).await.unwrap();
-    let (read, mut watcher) =
-        keys.get_and_watch("/tree", Some(GetOptions::new().with_recursive()), None).await.unwrap();
-    assert_eq!(read.node.nodes.len(), 2);
-    let write = keys.set("/tree/c", "3", None).await.unwrap();
-    let event = next_event(&mut watcher, Duration::from_secs(5)).await;
-    assert_eq!(event.index, read.index + 1, "no gap");
-    assert_eq!(event.index, write.node.modified_index);
-    assert_eq!(event.node.key, "/tree/c");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn index_cleared_is_an_error_by_default_and_a_snapshot_on_request() {
-    let _serial = one_at_a_time().await;
-    let Some((_etcd, keys)) = single() else { return };
-    let old = keys.set("/hist/a", "0", None).await.unwrap().index;
+/// The fake keeps etcd's last 1,000 events: 1,100 writes push the ones before them out.
+async fn forget_history(_etcd: &etcd_fake::FakeEtcd, keys: &KeysApi) -> Option<u64> {
     for i in 0..1100 {
         keys.set(&format!("/hist/k{}", i % 7), &i.to_string(), None).await.unwrap();
     }
-    let mut strict = keys.watcher("/hist", Some(WatcherOptions::new().with_recursive().with_after_index(old)));
-    match tokio::time::timeout(Duration::from_secs(10), strict.next()).await.unwrap() {
-        Some(Err(e)) => assert!(e.is_event_index_cleared(), "{e}"),
-        other => panic!("expected the index-cleared error, got {other:?}"),
-    }
-    assert!(strict.next().await.is_none(), "the watch ends rather than skip");
-
-    let options = WatcherOptions::new().with_recursive().with_after_index(old).with_recovery_when_cleared();
-    let mut recovering = keys.watcher("/hist", Some(options));
-    let snapshot = next_event(&mut recovering, Duration::from_secs(10)).await;
-    assert_eq!(snapshot.action, Action::Get, "a snapshot, not an event");
-    let fresh = keys.get("/hist", Some(GetOptions::new().with_recursive().with_sort())).await.unwrap();
-    assert_eq!(snapshot.node, fresh.node, "the snapshot is what a fresh read gives");
-    let write = keys.set("/hist/after", "x", None).await.unwrap();
-    let event = next_event(&mut recovering, Duration::from_secs(5)).await;
-    assert_eq!(event.index, snapshot.index + 1, "nothing lost after the snapshot");
-    assert_eq!(event.index, write.node.modified_index);
+    None
 }
+
+include!("../../etcd-keys/tests/suites/watch.rs");

@@ -1,4 +1,5 @@
-//! What the recipes' tests share: a three-member cluster, a client over it, and the mutual-exclusion checker.
+//! What the recipes' tests share: a three-member cluster, a client over it, and the mutual-exclusion checker
+//! (`../suites/exclusion.rs`, shared with the bridge's runners of the same suites).
 #![allow(dead_code, reason = "each test file uses part of this")]
 
 use std::time::{Duration, Instant};
@@ -22,32 +23,18 @@ pub fn keys(cluster: &Cluster) -> KeysApi {
     KeysApi::new(client)
 }
 
-/// One holding of a lock: from when its holder learned it had the lock to when it stopped using it.
-#[derive(Clone, Debug)]
-pub struct Held {
-    pub who: String,
-    pub token: u64,
-    pub acquired: Instant,
-    pub released: Instant,
+/// A keys API pinned first to `endpoints[0]` (the endpoints in this order, not shuffled), each attempt bounded
+/// by `header_timeout`: how a test freezes the member a client is pinned to.
+pub fn keys_in_order(endpoints: Vec<String>, header_timeout: Duration) -> KeysApi {
+    let client =
+        Client::builder(endpoints).shuffle_endpoints(false).header_timeout_per_request(header_timeout).build().unwrap();
+    KeysApi::new(client)
 }
 
-/// Panics unless no two holdings overlap, by fencing token (each released before the next token was acquired)
-/// and by time (tokens grow with the time of acquisition).
-pub fn assert_exclusive(held: &[Held]) {
-    let mut by_token = held.to_vec();
-    by_token.sort_by_key(|h| h.token);
-    for pair in by_token.windows(2) {
-        assert!(pair[0].token < pair[1].token, "two holdings with one token: {pair:#?}");
-        assert!(pair[0].released <= pair[1].acquired, "two holders at once: {pair:#?}");
-    }
-    let mut by_time = held.to_vec();
-    by_time.sort_by_key(|h| h.acquired);
-    for pair in by_time.windows(2) {
-        assert!(pair[0].token < pair[1].token, "a later holder with a smaller token: {pair:#?}");
-    }
+/// A keys API over a client that knows only the given members (by index), with the client's default timeouts.
+pub fn keys_of(cluster: &Cluster, members: &[usize]) -> KeysApi {
+    let client = Client::builder(members.iter().map(|&m| cluster.member(m).client_url())).build().unwrap();
+    KeysApi::new(client)
 }
 
-/// A unique directory for a test's lock.
-pub fn dir(name: &str) -> String {
-    format!("/recipes-test/{name}")
-}
+include!("../suites/exclusion.rs");
