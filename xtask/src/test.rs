@@ -57,19 +57,35 @@ pub(crate) fn cmd_test(args: &[String]) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     for api in ["v2", "v3"] {
+        let mut chaos_args = vec!["--duration".to_owned(), duration.clone(), "--api".to_owned(), api.to_owned()];
         if let Some(b) = &binary {
             eprintln!(
                 "xtask: a {duration} s chaos run (--api {api}) against etcd {} ({})",
                 b.version(),
                 b.path().display()
             );
+            if api == "v3" && b.version_triple().is_some_and(kills_corrupt_v3) {
+                eprintln!(
+                    "xtask: etcd {} loses acknowledged v3 writes when a member is killed under load (etcd#13766, \
+                     fixed in 3.5.3; its v2 store is not affected): the bridge's run freezes members only",
+                    b.version()
+                );
+                chaos_args.extend(["--faults".to_owned(), "freeze".to_owned()]);
+            }
         }
-        let code = chaos::cmd_chaos(&["--duration".to_owned(), duration.clone(), "--api".to_owned(), api.to_owned()])?;
+        let code = chaos::cmd_chaos(&chaos_args)?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether an etcd version's v3 store may be left inconsistent by SIGKILL under load: 3.5.0 to 3.5.2 (etcd#13766).
+/// A bridged chaos run with kills on them finds etcd's bug (a value read back with another write's revision,
+/// acknowledged writes gone from the final state), not the client's.
+fn kills_corrupt_v3((major, minor, patch): (u64, u64, u64)) -> bool {
+    (major, minor) == (3, 5) && patch <= 2
 }
 
 /// Whether the cargo arguments (before any `--`) already choose packages.
@@ -84,6 +100,12 @@ fn selects_packages(args: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kills_are_left_out_of_the_bridged_run_only_on_etcd_3_5_0_to_3_5_2() {
+        assert!(kills_corrupt_v3((3, 5, 1)) && kills_corrupt_v3((3, 5, 0)) && kills_corrupt_v3((3, 5, 2)));
+        assert!(!kills_corrupt_v3((3, 5, 3)) && !kills_corrupt_v3((3, 4, 23)) && !kills_corrupt_v3((3, 6, 0)));
+    }
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| (*x).to_owned()).collect()
