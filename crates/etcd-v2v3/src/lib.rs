@@ -93,6 +93,7 @@
 //! | the event history is the last 1,000 events | it is etcd's v3 history, up to its last compaction | revisions are v3's |
 //! | `X-Raft-Index` | the revision | the v3 gateway does not expose the raft index |
 //! | `/v2/stats/store` counters | `{}` | v3 keeps no v2 store counters |
+//! | `Config::expect_cluster_id` refuses another cluster's answers | not checked for the bridge's calls (the inner client's setting) | the v3 gateway sends the cluster ID in its JSON header, not in `X-Etcd-Cluster-Id`, which the check reads |
 //! | removing a removed member: 410 `Member permanently removed` | 404 `No such member` | v3 answers both "member not found" |
 //! | `/v2/auth/*` (users, roles, enabling auth) | not served (404) | v3's auth is another model (and its users are not v2's); out of this bridge's scope |
 //! | `/v2/stats/self` and `/v2/stats/leader` in full | the member's ID, state and leader; no counters or follower latencies | v3's status gives no more |
