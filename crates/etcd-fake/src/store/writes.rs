@@ -151,22 +151,7 @@ impl Store {
                 return Err(V2Error::new(ErrorCode::DirNotEmpty, key, self.index));
             }
         }
-        let prev = self.view().repr(node, false, false);
-        let node = self.detach(&key).ok_or_else(|| self.not_found(&key))?;
-        self.index += 1;
-        let event = Event {
-            action: Action::Delete,
-            node: Some(NodeView {
-                key,
-                dir: node.is_dir(),
-                modified_index: self.index,
-                created_index: node.created_index,
-                ..NodeView::default()
-            }),
-            prev_node: Some(prev),
-            refresh: false,
-        };
-        Ok(self.publish_removal(event, &node))
+        self.remove(key, Action::Delete)
     }
 
     pub(super) fn compare_and_delete(
@@ -183,13 +168,21 @@ impl Store {
         if let Some(cause) = compare_failure(node, prev_value, prev_index) {
             return Err(V2Error::new(ErrorCode::TestFailed, cause, self.index));
         }
+        self.remove(key, Action::CompareAndDelete)
+    }
+
+    /// Detaches the node at `key` (decided to go) and publishes its removal at the next index. etcd's
+    /// compare-and-delete event leaves `dir` out of the node (it only removes files).
+    fn remove(&mut self, key: String, action: Action) -> Result<Event, V2Error> {
+        let node = self.lookup(&key)?;
         let prev = self.view().repr(node, false, false);
         let node = self.detach(&key).ok_or_else(|| self.not_found(&key))?;
         self.index += 1;
         let event = Event {
-            action: Action::CompareAndDelete,
+            action,
             node: Some(NodeView {
                 key,
+                dir: action == Action::Delete && node.is_dir(),
                 modified_index: self.index,
                 created_index: node.created_index,
                 ..NodeView::default()
